@@ -1,0 +1,35 @@
+# The two commands in the README do everything on a fresh Debian 12 machine as root:
+#   make demo   installs what is missing, builds, runs the demo
+#   make test   installs what is missing, builds, runs every test
+.PHONY: deps configure build test demo bench debug test-debug format clean
+
+deps:
+	bash scripts/install-deps.sh
+
+configure: deps
+	cmake --preset release > /dev/null
+
+build: configure
+	cmake --build --preset release
+
+test: build
+	ctest --preset release
+
+demo: build
+	./build/xor_demo
+
+bench: build
+	bash bench/run.sh
+
+debug: deps
+	cmake --preset debug > /dev/null
+	cmake --build --preset debug
+
+test-debug: debug
+	ctest --preset debug
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+clean:
+	rm -rf build build-debug

@@ -1,0 +1,28 @@
+#pragma once
+// A block of memory holding tensor elements, 64-byte aligned (one cache line, one AVX-512
+// register), shared by every view of it.
+#include <cstddef>
+#include <memory>
+
+namespace cajal {
+
+class Storage {
+ public:
+  // Allocates `bytes` bytes, 64-byte aligned, uninitialized.
+  explicit Storage(size_t bytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+
+  static constexpr size_t alignment = 64;
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+}  // namespace cajal

@@ -1,0 +1,112 @@
+#pragma once
+// Strided N-operand loops over a shape, the engine room of every elementwise kernel.
+//
+// for_each_row drops size-1 dims and merges dims that are contiguous for every operand, so a
+// contiguous tensor is one long row and a transposed one a few long rows. It then calls
+//   body(offsets, inner_strides, count)
+// once per innermost row (offsets: each operand's first element of the row, in elements), in
+// parallel over rows (or over pieces of a single long row) when there is enough work.
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+#include "cajal/core/shape.h"
+
+namespace cajal::kernels {
+
+// Below this many elements a loop stays on one thread (thread start-up costs more than it saves).
+inline constexpr int64_t parallel_grain = 32768;
+
+template <size_t N>
+struct Collapsed {
+  Shape shape;
+  std::array<Shape, N> strides;
+};
+
+template <size_t N>
+Collapsed<N> collapse_dims(const Shape& shape, const std::array<Shape, N>& strides) {
+  Collapsed<N> kept;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    kept.shape.push_back(shape[d]);
+    for (size_t k = 0; k < N; ++k) kept.strides[k].push_back(strides[k][d]);
+  }
+  if (kept.shape.empty()) {
+    kept.shape.push_back(1);
+    for (size_t k = 0; k < N; ++k) kept.strides[k].push_back(0);
+    return kept;
+  }
+  // Merge from the innermost dim outwards, building the result reversed.
+  Collapsed<N> merged;
+  int64_t last = static_cast<int64_t>(kept.shape.size()) - 1;
+  merged.shape.push_back(kept.shape[last]);
+  for (size_t k = 0; k < N; ++k) merged.strides[k].push_back(kept.strides[k][last]);
+  for (int64_t d = last - 1; d >= 0; --d) {
+    bool mergeable = true;
+    for (size_t k = 0; k < N; ++k) {
+      if (kept.strides[k][d] != merged.strides[k].back() * merged.shape.back()) mergeable = false;
+    }
+    if (mergeable) {
+      merged.shape.back() *= kept.shape[d];
+    } else {
+      merged.shape.push_back(kept.shape[d]);
+      for (size_t k = 0; k < N; ++k) merged.strides[k].push_back(kept.strides[k][d]);
+    }
+  }
+  std::reverse(merged.shape.begin(), merged.shape.end());
+  for (size_t k = 0; k < N; ++k) std::reverse(merged.strides[k].begin(), merged.strides[k].end());
+  return merged;
+}
+
+template <size_t N, typename Body>
+void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, Body&& body) {
+  int64_t numel = shape_numel(shape);
+  if (numel == 0) return;
+  Collapsed<N> c = collapse_dims(shape, strides);
+  const int64_t rank = static_cast<int64_t>(c.shape.size());
+  const int64_t count = c.shape.back();
+  const int64_t rows = numel / count;
+  std::array<int64_t, N> inner;
+  for (size_t k = 0; k < N; ++k) inner[k] = c.strides[k].back();
+  const bool parallel = numel >= parallel_grain && omp_get_max_threads() > 1 && !omp_in_parallel();
+
+  if (rows == 1) {
+    if (!parallel) {
+      body(std::array<int64_t, N>{}, inner, count);
+      return;
+    }
+#pragma omp parallel
+    {
+      int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+      int64_t piece = (count + threads - 1) / threads;
+      int64_t begin = std::min(count, t * piece), end = std::min(count, begin + piece);
+      if (begin < end) {
+        std::array<int64_t, N> offsets;
+        for (size_t k = 0; k < N; ++k) offsets[k] = begin * inner[k];
+        body(offsets, inner, end - begin);
+      }
+    }
+    return;
+  }
+
+  auto run_row = [&](int64_t row) {
+    std::array<int64_t, N> offsets{};
+    int64_t rest = row;
+    for (int64_t d = rank - 2; d >= 0; --d) {
+      int64_t i = rest % c.shape[d];
+      rest /= c.shape[d];
+      for (size_t k = 0; k < N; ++k) offsets[k] += i * c.strides[k][d];
+    }
+    body(offsets, inner, count);
+  };
+  if (parallel) {
+#pragma omp parallel for schedule(static)
+    for (int64_t row = 0; row < rows; ++row) run_row(row);
+  } else {
+    for (int64_t row = 0; row < rows; ++row) run_row(row);
+  }
+}
+
+}  // namespace cajal::kernels

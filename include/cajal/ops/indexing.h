@@ -1,0 +1,24 @@
+#pragma once
+// Gathering and scattering by integer indices, masks, one-hot and embedding lookup.
+#include <optional>
+
+#include "cajal/core/tensor.h"
+
+namespace cajal {
+
+// out[i][j] = x[index[i][j]][j] for dim 0 (and so on): index is int64 with x's rank.
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// out = x, then out[index[i][j]][j] += src[i][j] for dim 0; differentiable in x and src.
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// The entries `index` (1-D int64) of dim `dim`.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+// value where mask (bool, broadcast to x) is true, x elsewhere.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, Scalar value);
+// labels (int64, any shape) -> int64 [..., num_classes]; num_classes -1 means max(labels) + 1.
+Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
+// indices (int64, any shape), weight [num_embeddings, dim] -> [..., dim]. Rows at padding_idx
+// get no gradient.
+Tensor embedding(const Tensor& indices, const Tensor& weight,
+                 std::optional<int64_t> padding_idx = std::nullopt);
+
+}  // namespace cajal
