@@ -1,7 +1,7 @@
 # The two commands in the README do everything on a fresh Debian 12 machine as root:
 #   make demo   installs what is missing, builds, runs the demo
 #   make test   installs what is missing, builds, runs every test
-.PHONY: deps configure build test demo bench debug test-debug format clean
+.PHONY: deps configure build test demo bench debug test-debug format golden clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -27,6 +27,13 @@ debug: deps
 
 test-debug: debug
 	ctest --preset debug
+
+# Regenerates tests/golden/*.json from PyTorch (needs: scripts/install-deps.sh --tools).
+golden:
+	bash scripts/install-deps.sh --tools
+	for script in tools/golden/[a-z]*.py; do \
+	  [ "$$script" = tools/golden/golden.py ] || /usr/bin/python3 "$$script" || exit 1; \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')

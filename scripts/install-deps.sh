@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cajal needs, only those that are missing. Safe to run again.
+#   scripts/install-deps.sh          what building, testing and the demo need
+#   scripts/install-deps.sh --tools  also PyTorch and NumPy, for tools/ (golden files, peer timings)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libdnnl-dev libopenblas-dev
+  libdnnl-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libcpp-httplib-dev libstb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   clang-format
 )
+if [ "${1:-}" = "--tools" ]; then
+  packages+=(python3-torch python3-numpy)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

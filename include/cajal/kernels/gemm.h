@@ -2,8 +2,11 @@
 // General matrix multiply on row-major matrices:
 //   C[M, N] = alpha * op(A) * op(B) + beta * C
 // where op(A) is A [M, K] (or A^T when trans_a, A stored [K, M]), op(B) is B [K, N] (or B^T when
-// trans_b, B stored [N, K]); lda/ldb/ldc are row strides in elements.
-// float runs on oneDNN's sgemm (the one OpenMP pool); double on the reference loops.
+// trans_b, B stored [N, K]); lda/ldb/ldc are row strides in elements and must be at least the
+// stored row length (lda >= max(1, trans_a ? M : K), ldb >= max(1, trans_b ? K : N),
+// ldc >= max(1, N)). beta == 0 overwrites C, ignoring whatever (even NaN) was there.
+// float runs on oneDNN's sgemm; double on row-parallel loops. Both use the one OpenMP pool, and
+// run single-threaded when called from inside a parallel region.
 #include <cstdint>
 
 namespace cajal::kernels {

@@ -1,0 +1,244 @@
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "cajal/cajal.h"
+#include "support/golden.h"
+
+namespace cajal {
+namespace {
+
+TEST(Tensor, DefaultIsUndefinedAndSaysSo) {
+  Tensor t;
+  EXPECT_FALSE(t.defined());
+  try {
+    (void)t.shape();
+    FAIL() << "expected an error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("undefined"), std::string::npos);
+  }
+}
+
+TEST(Tensor, StorageIs64ByteAligned) {
+  for (int64_t n : {1, 3, 17, 1000}) {
+    Tensor t = empty({n}, Dtype::uint8);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw_data()) % 64, 0u) << n;
+  }
+}
+
+TEST(Tensor, MetadataOfAFreshTensor) {
+  Tensor t = zeros({2, 3, 4});
+  EXPECT_EQ(t.dtype(), Dtype::float32);
+  EXPECT_EQ(t.dim(), 3);
+  EXPECT_EQ(t.numel(), 24);
+  EXPECT_EQ(t.shape(), (Shape{2, 3, 4}));
+  EXPECT_EQ(t.strides(), (Shape{12, 4, 1}));
+  EXPECT_EQ(t.size(-1), 4);
+  EXPECT_TRUE(t.is_contiguous());
+  EXPECT_THROW(t.size(3), IndexError);
+}
+
+TEST(Tensor, ItemAndElementAccess) {
+  Tensor t = tensor({{1, 2, 3}, {4, 5, 6}});
+  EXPECT_EQ(t.at<float>({1, 2}), 6.0f);
+  EXPECT_EQ(t.at<float>({-1, 0}), 4.0f);
+  t.at<float>({0, 0}) = 10;
+  EXPECT_EQ(t.select(0, 0).select(0, 0).item<float>(), 10.0f);
+  EXPECT_THROW(t.at<float>({2, 0}), IndexError);
+  EXPECT_THROW(t.at<float>({0}), IndexError);
+  EXPECT_THROW(t.at<double>({0, 0}), ValueError);  // wrong element type
+  EXPECT_THROW(t.item(), ValueError);              // more than one element
+}
+
+TEST(Tensor, DtypeConversion) {
+  Tensor f = tensor({1.5, -2.5, 0});
+  Tensor i = f.to(Dtype::int64);
+  EXPECT_EQ(i.dtype(), Dtype::int64);
+  EXPECT_EQ(to_vector<int64_t>(i), (std::vector<int64_t>{1, -2, 0}));
+  Tensor b = f.to(Dtype::bool_);
+  EXPECT_EQ(to_vector<int64_t>(b), (std::vector<int64_t>{1, 1, 0}));
+  Tensor u = tensor({255, 0, 7}, {.dtype = Dtype::uint8});
+  EXPECT_EQ(to_vector<double>(u.to(Dtype::float64)), (std::vector<double>{255, 0, 7}));
+}
+
+TEST(Tensor, ViewsShareStorage) {
+  Tensor t = arange(12, {.dtype = Dtype::float32}).reshape({3, 4});
+  Tensor v = t.transpose(0, 1);
+  EXPECT_EQ(v.shape(), (Shape{4, 3}));
+  EXPECT_FALSE(v.is_contiguous());
+  EXPECT_EQ(v.storage().get(), t.storage().get());
+  v.at<float>({3, 2}) = -1;
+  EXPECT_EQ(t.at<float>({2, 3}), -1.0f);
+  Tensor s = t.slice(1, 1, 4, 2);  // columns 1 and 3
+  EXPECT_EQ(s.shape(), (Shape{3, 2}));
+  EXPECT_EQ(to_vector<float>(s), (std::vector<float>{1, 3, 5, 7, 9, -1}));
+  Tensor e = tensor({1, 2}).reshape({2, 1}).expand({2, 3});
+  EXPECT_EQ(e.strides(), (Shape{1, 0}));
+  EXPECT_EQ(to_vector<float>(e), (std::vector<float>{1, 1, 1, 2, 2, 2}));
+  Tensor c = v.contiguous();
+  EXPECT_TRUE(c.is_contiguous());
+  EXPECT_NE(c.storage().get(), t.storage().get());
+  Tensor cl = t.clone();
+  cl.at<float>({0, 0}) = 100;
+  EXPECT_EQ(t.at<float>({0, 0}), 0.0f);
+}
+
+TEST(Tensor, ViewOfNonContiguousNeedsReshape) {
+  Tensor t = zeros({3, 4}).transpose(0, 1);
+  try {
+    t.view({12});
+    FAIL() << "expected ShapeError";
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("reshape"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(t.reshape({12}).shape(), (Shape{12}));
+  EXPECT_EQ(t.reshape({-1, 2}).shape(), (Shape{6, 2}));
+  EXPECT_THROW(t.reshape({5, -1}), ShapeError);
+  EXPECT_THROW(t.reshape({-1, -1}), ShapeError);
+}
+
+TEST(Tensor, SqueezeUnsqueezeFlatten) {
+  Tensor t = zeros({2, 1, 3, 1});
+  EXPECT_EQ(t.squeeze().shape(), (Shape{2, 3}));
+  EXPECT_EQ(t.squeeze(1).shape(), (Shape{2, 3, 1}));
+  EXPECT_EQ(t.squeeze(0).shape(), (Shape{2, 1, 3, 1}));
+  EXPECT_EQ(t.unsqueeze(-1).shape(), (Shape{2, 1, 3, 1, 1}));
+  EXPECT_EQ(t.flatten().shape(), (Shape{6}));
+  EXPECT_EQ(t.flatten(1).shape(), (Shape{2, 3}));
+  EXPECT_EQ(t.flatten(0, 2).shape(), (Shape{6, 1}));
+  EXPECT_EQ(zeros({2, 12}).unflatten(1, {3, -1}).shape(), (Shape{2, 3, 4}));
+  EXPECT_THROW(zeros({2, 12}).unflatten(1, {5, 2}), ShapeError);
+  EXPECT_THROW(t.unsqueeze(6), IndexError);
+}
+
+TEST(Tensor, PermuteAndErrors) {
+  Tensor t = zeros({2, 3, 4});
+  EXPECT_EQ(t.permute({2, 0, 1}).shape(), (Shape{4, 2, 3}));
+  EXPECT_THROW(t.permute({0, 1}), ShapeError);
+  EXPECT_THROW(t.permute({0, 0, 1}), ValueError);
+  EXPECT_THROW(t.transpose(0, 3), IndexError);
+  EXPECT_THROW(t.select(1, 3), IndexError);
+  EXPECT_THROW(t.narrow(2, 2, 3), IndexError);
+  EXPECT_THROW(t.expand({2, 5, 4}), ShapeError);
+}
+
+TEST(Tensor, InPlaceRefusedOnTensorsThatRequireGrad) {
+  Tensor w = ones({3}, {.requires_grad = true});
+  EXPECT_THROW(w.add_(ones({3})), ValueError);
+  {
+    no_grad guard;
+    w.add_(ones({3}), 2);
+  }
+  EXPECT_EQ(to_vector<float>(w), (std::vector<float>{3, 3, 3}));
+}
+
+TEST(Tensor, RequiresGradOnlyForFloatingPoint) {
+  Tensor i = zeros({2}, {.dtype = Dtype::int64});
+  EXPECT_THROW(i.requires_grad_(), ValueError);
+}
+
+TEST(Printing, SmallFloatTensorLooksLikePyTorch) {
+  EXPECT_EQ(to_string(tensor({{1.5, -2}, {0.25, 3}})),
+            "tensor([[ 1.5000, -2.0000],\n"
+            "        [ 0.2500,  3.0000]])");
+  EXPECT_EQ(to_string(tensor({1, 2, 3})), "tensor([1., 2., 3.])");
+  EXPECT_EQ(to_string(tensor({1, 2}, {.dtype = Dtype::int64})), "tensor([1, 2], dtype=int64)");
+  EXPECT_EQ(to_string(tensor({1, 0}, {.dtype = Dtype::bool_})),
+            "tensor([ True, False], dtype=bool)");
+  EXPECT_EQ(to_string(full({}, 2.5, {.dtype = Dtype::float64})), "tensor(2.5000, dtype=float64)");
+  EXPECT_EQ(to_string(zeros({0, 3})), "tensor([], shape=[0, 3])");
+  EXPECT_EQ(to_string(ones({2}, {.requires_grad = true})), "tensor([1., 1.], requires_grad=True)");
+}
+
+TEST(Printing, BigTensorsElideTheMiddle) {
+  std::string s = to_string(arange(2000).reshape({40, 50}));
+  EXPECT_NE(s.find("..."), std::string::npos);
+  EXPECT_NE(s.find("shape=[40, 50]"), std::string::npos);
+  EXPECT_NE(s.find("1999."), std::string::npos);
+  EXPECT_EQ(s.find("1000."), std::string::npos);  // from the elided middle
+  EXPECT_LT(s.size(), 1000u);
+}
+
+TEST(Creation, ValuesAndShapes) {
+  EXPECT_EQ(to_vector<int64_t>(arange(5, {.dtype = Dtype::int64})),
+            (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(to_vector<double>(arange(1, 2, 0.25, {.dtype = Dtype::float64})),
+            (std::vector<double>{1, 1.25, 1.5, 1.75}));
+  EXPECT_EQ(to_vector<double>(arange(5, 0, -2, {.dtype = Dtype::float64})),
+            (std::vector<double>{5, 3, 1}));
+  EXPECT_EQ(to_vector<double>(linspace(0, 1, 5, {.dtype = Dtype::float64})),
+            (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
+  EXPECT_EQ(to_vector<float>(eye(2, 3)), (std::vector<float>{1, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(to_vector<float>(full({2}, 7)), (std::vector<float>{7, 7}));
+  EXPECT_EQ(ones_like(zeros({2, 2}, {.dtype = Dtype::float64})).dtype(), Dtype::float64);
+  EXPECT_EQ(from_vector(std::vector<int64_t>{1, 2, 3, 4}, {2, 2}).dtype(), Dtype::int64);
+  EXPECT_THROW(from_vector(std::vector<float>{1, 2, 3}, {2, 2}), ShapeError);
+  EXPECT_THROW(tensor({{1, 2}, {3}}), ShapeError);
+  EXPECT_THROW(zeros({2, -1}), ShapeError);
+  EXPECT_THROW(arange(0, 5, 0), ValueError);
+  EXPECT_THROW(arange(0, 5, -1), ValueError);
+  EXPECT_THROW(randint(3, 3, {2}), ValueError);
+  EXPECT_THROW(bernoulli({2}, 1.5), ValueError);
+}
+
+TEST(Random, SameSeedSameNumbers) {
+  manual_seed(42);
+  Tensor a = randn({100});
+  Tensor b = rand({10});
+  Tensor c = randint(0, 10, {10});
+  manual_seed(42);
+  EXPECT_TRUE(equal(a, randn({100})));
+  EXPECT_TRUE(equal(b, rand({10})));
+  EXPECT_TRUE(equal(c, randint(0, 10, {10})));
+  manual_seed(43);
+  EXPECT_FALSE(equal(a, randn({100})));
+}
+
+TEST(Random, DistributionsHaveTheRightMoments) {
+  manual_seed(0);
+  std::vector<double> n = to_vector<double>(randn({200000}, {.dtype = Dtype::float64}));
+  double mean = 0, sq = 0;
+  for (double v : n) {
+    mean += v;
+    sq += v * v;
+  }
+  mean /= n.size();
+  double var = sq / n.size() - mean * mean;
+  EXPECT_NEAR(mean, 0, 0.01);
+  EXPECT_NEAR(var, 1, 0.01);
+  std::vector<float> u = to_vector<float>(rand({200000}));
+  double umean = 0;
+  for (float v : u) {
+    ASSERT_GE(v, 0.0f);
+    ASSERT_LT(v, 1.0f);
+    umean += v;
+  }
+  EXPECT_NEAR(umean / u.size(), 0.5, 0.005);
+  std::vector<int64_t> r = to_vector<int64_t>(randint(-3, 4, {70000}));
+  std::vector<int> counts(7);
+  for (int64_t v : r) {
+    ASSERT_GE(v, -3);
+    ASSERT_LT(v, 4);
+    ++counts[v + 3];
+  }
+  for (int c : counts) EXPECT_NEAR(c, 10000, 500);
+  std::vector<float> b = to_vector<float>(bernoulli({100000}, 0.3));
+  double ones_seen = 0;
+  for (float v : b) ones_seen += v;
+  EXPECT_NEAR(ones_seen / b.size(), 0.3, 0.01);
+  std::vector<int64_t> p = to_vector<int64_t>(randperm(50));
+  std::sort(p.begin(), p.end());
+  for (int64_t i = 0; i < 50; ++i) EXPECT_EQ(p[i], i);
+}
+
+TEST(Threads, SetAndGet) {
+  int before = get_num_threads();
+  set_num_threads(1);
+  EXPECT_EQ(get_num_threads(), 1);
+  set_num_threads(before);
+  EXPECT_EQ(get_num_threads(), before);
+  EXPECT_THROW(set_num_threads(0), ValueError);
+}
+
+}  // namespace
+}  // namespace cajal
