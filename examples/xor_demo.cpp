@@ -10,7 +10,7 @@ using namespace cajal;
 int main() {
   manual_seed(7);
   Tensor inputs = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}});
-  Tensor targets = tensor({{0}, {1}, {1}, {0}});
+  Tensor targets = tensor({0, 1, 1, 0}).reshape({4, 1});
 
   // 2 -> 4 (tanh) -> 1 (sigmoid). Xavier-uniform weights: U(-a, a), a = sqrt(6 / (fan_in + fan_out)).
   auto xavier = [](int64_t out, int64_t in) {

@@ -253,3 +253,13 @@ template std::vector<int64_t> to_vector(const Tensor&);
 template std::vector<uint8_t> to_vector(const Tensor&);
 
 }  // namespace cajal
+
+namespace cajal {
+// std::vector<bool> packs bits, so it is filled element by element.
+template <>
+std::vector<bool> to_vector<bool>(const Tensor& tensor) {
+  Tensor c = kernels::convert(tensor, Dtype::bool_);
+  const bool* p = c.data_ptr<bool>();
+  return std::vector<bool>(p, p + c.numel());
+}
+}  // namespace cajal

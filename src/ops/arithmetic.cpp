@@ -27,12 +27,36 @@ Dtype floating_result(Dtype d) { return is_floating_point(d) ? d : Dtype::float3
 
 template <typename T>
 T cast(auto v) {
-  if constexpr (std::is_same_v<T, bool>) return v != 0;
-  else return static_cast<T>(v);
+  if constexpr (std::is_same_v<T, bool>)
+    return v != 0;
+  else
+    return static_cast<T>(v);
+}
+
+// base^n for integer types by repeated squaring (n >= 0); wraps like the type's multiplication.
+template <typename T>
+T integer_pow(T base, int64_t n) {
+  T result = 1;
+  while (n > 0) {
+    if (n & 1) result = cast<T>(result * base);
+    n >>= 1;
+    if (n > 0) base = cast<T>(base * base);
+  }
+  return result;
+}
+
+// A real alpha would be truncated silently for an integer result; PyTorch refuses it too.
+void check_alpha(const char* op, Dtype dtype, Scalar alpha) {
+  if (!is_floating_point(dtype) && alpha.is_floating_point()) {
+    throw ValueError(std::string(op) + ": alpha must be an integer for a " +
+                     std::string(dtype_name(dtype)) + " result, got " +
+                     std::to_string(alpha.to_double()));
+  }
 }
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  check_alpha("add", result_type(a, b), alpha);
   Tensor y = binary_op("add", a, b, result_type(a, b), [&]<typename T>() {
     T s = alpha.to<T>();
     return [s](T x, T z) { return cast<T>(x + s * z); };
@@ -47,6 +71,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   if (a.dtype() == Dtype::bool_ && b.dtype() == Dtype::bool_) {
     throw ValueError("sub: subtracting bool tensors is not supported; use logical_xor or cast");
   }
+  check_alpha("sub", result_type(a, b), alpha);
   Tensor y = binary_op("sub", a, b, result_type(a, b), [&]<typename T>() {
     T s = alpha.to<T>();
     return [s](T x, T z) { return cast<T>(x - s * z); };
@@ -57,18 +82,16 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_op("mul", a, b, result_type(a, b), []<typename T>() {
-    return [](T x, T z) { return cast<T>(x * z); };
-  });
+  Tensor y = binary_op("mul", a, b, result_type(a, b),
+                       []<typename T>() { return [](T x, T z) { return cast<T>(x * z); }; });
   return autograd::record("mul", y, {a, b}, [a, b](const Tensor& dy) {
     return grads{a.requires_grad() ? dy * b : Tensor(), b.requires_grad() ? dy * a : Tensor()};
   });
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_op("div", a, b, floating_result(result_type(a, b)), []<typename T>() {
-    return [](T x, T z) { return cast<T>(x / z); };
-  });
+  Tensor y = binary_op("div", a, b, floating_result(result_type(a, b)),
+                       []<typename T>() { return [](T x, T z) { return cast<T>(x / z); }; });
   return autograd::record("div", y, {a, b}, [a, b](const Tensor& dy) {
     return grads{a.requires_grad() ? dy / b : Tensor(),
                  b.requires_grad() ? -dy * a / (b * b) : Tensor()};
@@ -76,8 +99,10 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor neg(const Tensor& x) {
-  if (x.dtype() == Dtype::bool_) throw ValueError("neg: negation of a bool tensor is not supported; use logical_not");
-  Tensor y = detail::unary_op(x, x.dtype(), []<typename T>() { return [](T v) { return cast<T>(-v); }; });
+  if (x.dtype() == Dtype::bool_)
+    throw ValueError("neg: negation of a bool tensor is not supported; use logical_not");
+  Tensor y =
+      detail::unary_op(x, x.dtype(), []<typename T>() { return [](T v) { return cast<T>(-v); }; });
   return autograd::record("neg", y, {x}, [](const Tensor& dy) { return grads{neg(dy)}; });
 }
 
@@ -85,14 +110,30 @@ Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator+(const Tensor& a, Scalar b) { return add(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator-(const Tensor& a, Scalar b) { return sub(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator*(const Tensor& a, Scalar b) { return mul(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator/(const Tensor& a, Scalar b) { return div(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator+(Scalar a, const Tensor& b) { return add(scalar_tensor(a, a.result_type_with(b.dtype())), b); }
-Tensor operator-(Scalar a, const Tensor& b) { return sub(scalar_tensor(a, a.result_type_with(b.dtype())), b); }
-Tensor operator*(Scalar a, const Tensor& b) { return mul(scalar_tensor(a, a.result_type_with(b.dtype())), b); }
-Tensor operator/(Scalar a, const Tensor& b) { return div(scalar_tensor(a, a.result_type_with(b.dtype())), b); }
+Tensor operator+(const Tensor& a, Scalar b) {
+  return add(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator-(const Tensor& a, Scalar b) {
+  return sub(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator*(const Tensor& a, Scalar b) {
+  return mul(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator/(const Tensor& a, Scalar b) {
+  return div(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator+(Scalar a, const Tensor& b) {
+  return add(scalar_tensor(a, a.result_type_with(b.dtype())), b);
+}
+Tensor operator-(Scalar a, const Tensor& b) {
+  return sub(scalar_tensor(a, a.result_type_with(b.dtype())), b);
+}
+Tensor operator*(Scalar a, const Tensor& b) {
+  return mul(scalar_tensor(a, a.result_type_with(b.dtype())), b);
+}
+Tensor operator/(Scalar a, const Tensor& b) {
+  return div(scalar_tensor(a, a.result_type_with(b.dtype())), b);
+}
 Tensor operator-(const Tensor& x) { return neg(x); }
 
 Tensor pow(const Tensor& base, Scalar exponent) {
@@ -104,13 +145,12 @@ Tensor pow(const Tensor& base, Scalar exponent) {
       bool squared = e == 2;
       return [te, squared](T v) { return squared ? v * v : std::pow(v, te); };
     } else {
-      if (e < 0) throw ValueError("pow: integer tensors cannot be raised to a negative exponent (" + std::to_string(e) + ")");
+      if (e < 0) {
+        throw ValueError("pow: integer tensors cannot be raised to a negative exponent (" +
+                         std::to_string(exponent.to_int()) + ")");
+      }
       int64_t n = exponent.to_int();
-      return [n](T v) {
-        T r = 1;
-        for (int64_t i = 0; i < n; ++i) r = cast<T>(r * v);
-        return r;
-      };
+      return [n](T v) { return integer_pow<T>(v, n); };
     }
   });
   return autograd::record("pow", y, {base}, [base, e](const Tensor& dy) {
@@ -122,22 +162,39 @@ Tensor pow(const Tensor& base, Scalar exponent) {
 }
 
 Tensor pow(const Tensor& base, const Tensor& exponent) {
-  Dtype dtype = floating_result(result_type(base, exponent));
+  // Integer powers stay integral, as in PyTorch; a negative integer exponent has no such result.
+  Dtype dtype = result_type(base, exponent);
+  if (!is_floating_point(dtype)) {
+    broadcast_shapes(base.shape(), exponent.shape(), "pow");  // shape errors before value errors
+    Tensor e = kernels::convert(exponent, Dtype::int64);
+    const int64_t* p = e.data_ptr<int64_t>();
+    for (int64_t i = 0; i < e.numel(); ++i) {
+      if (p[i] < 0) {
+        throw ValueError("pow: integer tensors cannot be raised to a negative exponent (" +
+                         std::to_string(p[i]) + ")");
+      }
+    }
+  }
   Tensor y = binary_op("pow", base, exponent, dtype, []<typename T>() {
-    return [](T x, T z) { return cast<T>(std::pow(x, z)); };
+    if constexpr (std::is_floating_point_v<T>) {
+      return [](T x, T z) { return std::pow(x, z); };
+    } else {
+      return [](T x, T z) { return integer_pow<T>(x, static_cast<int64_t>(z)); };
+    }
   });
-  return autograd::record("pow", y, {base, exponent}, [base, exponent](const Tensor& dy, const Tensor& y) {
-    Tensor ga, gb;
-    if (base.requires_grad()) ga = dy * exponent * pow(base, exponent - 1);
-    // d/db a^b = a^b log a; taken as 0 where a == 0 (the limit for b > 0).
-    if (exponent.requires_grad()) gb = dy * where(base == 0, 0.0, y * log(base));
-    return grads{ga, gb};
-  });
+  return autograd::record("pow", y, {base, exponent},
+                          [base, exponent](const Tensor& dy, const Tensor& y) {
+                            Tensor ga, gb;
+                            if (base.requires_grad()) ga = dy * exponent * pow(base, exponent - 1);
+                            // d/db a^b = a^b log a; taken as 0 where a == 0 (the limit for b > 0).
+                            if (exponent.requires_grad())
+                              gb = dy * where(base == 0, 0.0, y * log(base));
+                            return grads{ga, gb};
+                          });
 }
 
 Tensor pow(Scalar base, const Tensor& exponent) {
-  Dtype dtype = floating_result(base.result_type_with(exponent.dtype()));
-  return pow(full(exponent.shape(), base, {.dtype = dtype}), exponent);
+  return pow(scalar_tensor(base, base.result_type_with(exponent.dtype())), exponent);
 }
 
 namespace {
@@ -150,7 +207,8 @@ Tensor winner_weight(const Tensor& a, const Tensor& b, bool take_max, Dtype dtyp
 Tensor min_max(const char* op, const Tensor& a, const Tensor& b, bool take_max) {
   Tensor y = binary_op(op, a, b, result_type(a, b), [take_max]<typename T>() {
     return [take_max](T x, T z) {
-      if (std::isnan(static_cast<double>(x)) || std::isnan(static_cast<double>(z))) return cast<T>(NAN);
+      if (std::isnan(static_cast<double>(x)) || std::isnan(static_cast<double>(z)))
+        return cast<T>(NAN);
       return take_max ? (x > z ? x : z) : (x < z ? x : z);
     };
   });
@@ -192,10 +250,12 @@ Tensor clamp_max(const Tensor& x, Scalar max) { return clamp(x, std::nullopt, ma
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   if (condition.dtype() != Dtype::bool_) {
-    throw ValueError("where: condition must be a bool tensor, got " + std::string(dtype_name(condition.dtype())));
+    throw ValueError("where: condition must be a bool tensor, got " +
+                     std::string(dtype_name(condition.dtype())));
   }
   Dtype dtype = result_type(a, b);
-  Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
+  Shape shape =
+      broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor ca = kernels::convert(a, dtype), cb = kernels::convert(b, dtype);
   Tensor y = empty(shape, dtype);
   dispatch(dtype, [&]<typename T>() {
@@ -217,33 +277,57 @@ Tensor where(const Tensor& condition, Scalar a, const Tensor& b) {
 namespace {
 template <typename Compare>
 Tensor compare(const char* op, const Tensor& a, const Tensor& b, Compare c) {
-  return binary_op(op, a, b, result_type(a, b), [c]<typename T>() {
-    return [c](T x, T z) -> bool { return c(x, z); };
-  });
+  return binary_op(op, a, b, result_type(a, b),
+                   [c]<typename T>() { return [c](T x, T z) -> bool { return c(x, z); }; });
 }
 }  // namespace
 
-Tensor eq(const Tensor& a, const Tensor& b) { return compare("eq", a, b, [](auto x, auto z) { return x == z; }); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare("ne", a, b, [](auto x, auto z) { return x != z; }); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", a, b, [](auto x, auto z) { return x < z; }); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare("le", a, b, [](auto x, auto z) { return x <= z; }); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", a, b, [](auto x, auto z) { return x > z; }); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", a, b, [](auto x, auto z) { return x >= z; }); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+  return compare("eq", a, b, [](auto x, auto z) { return x == z; });
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+  return compare("ne", a, b, [](auto x, auto z) { return x != z; });
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+  return compare("lt", a, b, [](auto x, auto z) { return x < z; });
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+  return compare("le", a, b, [](auto x, auto z) { return x <= z; });
+}
+Tensor gt(const Tensor& a, const Tensor& b) {
+  return compare("gt", a, b, [](auto x, auto z) { return x > z; });
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+  return compare("ge", a, b, [](auto x, auto z) { return x >= z; });
+}
 Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
 Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
 Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
 Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
-Tensor operator==(const Tensor& a, Scalar b) { return eq(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator!=(const Tensor& a, Scalar b) { return ne(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator<(const Tensor& a, Scalar b) { return lt(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator<=(const Tensor& a, Scalar b) { return le(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator>(const Tensor& a, Scalar b) { return gt(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
-Tensor operator>=(const Tensor& a, Scalar b) { return ge(a, scalar_tensor(b, b.result_type_with(a.dtype()))); }
+Tensor operator==(const Tensor& a, Scalar b) {
+  return eq(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator!=(const Tensor& a, Scalar b) {
+  return ne(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator<(const Tensor& a, Scalar b) {
+  return lt(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator<=(const Tensor& a, Scalar b) {
+  return le(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator>(const Tensor& a, Scalar b) {
+  return gt(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
+Tensor operator>=(const Tensor& a, Scalar b) {
+  return ge(a, scalar_tensor(b, b.result_type_with(a.dtype())));
+}
 
 Tensor logical_not(const Tensor& x) {
-  return detail::unary_op(x, x.dtype(), []<typename T>() { return [](T v) -> bool { return v == T(0); }; });
+  return detail::unary_op(x, x.dtype(),
+                          []<typename T>() { return [](T v) -> bool { return v == T(0); }; });
 }
 Tensor logical_and(const Tensor& a, const Tensor& b) {
   return compare("logical_and", a, b, [](auto x, auto z) { return x != 0 && z != 0; });

@@ -14,7 +14,8 @@ using detail::floating_unary_op;
 
 Tensor exp(const Tensor& x) {
   Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return std::exp(v); }; });
-  return autograd::record("exp", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy * y}; });
+  return autograd::record("exp", y, {x},
+                          [](const Tensor& dy, const Tensor& y) { return grads{dy * y}; });
 }
 
 Tensor log(const Tensor& x) {
@@ -29,37 +30,46 @@ Tensor log1p(const Tensor& x) {
 
 Tensor expm1(const Tensor& x) {
   Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return std::expm1(v); }; });
-  return autograd::record("expm1", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy * (y + 1)}; });
+  return autograd::record("expm1", y, {x},
+                          [](const Tensor& dy, const Tensor& y) { return grads{dy * (y + 1)}; });
 }
 
 Tensor sqrt(const Tensor& x) {
   Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return std::sqrt(v); }; });
-  return autograd::record("sqrt", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy / (2 * y)}; });
+  return autograd::record("sqrt", y, {x},
+                          [](const Tensor& dy, const Tensor& y) { return grads{dy / (2 * y)}; });
 }
 
 Tensor rsqrt(const Tensor& x) {
-  Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return T(1) / std::sqrt(v); }; });
+  Tensor y =
+      floating_unary_op(x, []<typename T>() { return [](T v) { return T(1) / std::sqrt(v); }; });
   return autograd::record("rsqrt", y, {x}, [](const Tensor& dy, const Tensor& y) {
     return grads{-0.5 * dy * y * y * y};
   });
 }
 
 Tensor square(const Tensor& x) {
-  Tensor y = detail::unary_op(x, x.dtype() == Dtype::bool_ ? Dtype::int64 : x.dtype(),
-                              []<typename T>() { return [](T v) { return static_cast<T>(v * v); }; });
+  Tensor y =
+      detail::unary_op(x, x.dtype() == Dtype::bool_ ? Dtype::int64 : x.dtype(),
+                       []<typename T>() { return [](T v) { return static_cast<T>(v * v); }; });
   return autograd::record("square", y, {x}, [x](const Tensor& dy) { return grads{dy * (2 * x)}; });
 }
 
 Tensor reciprocal(const Tensor& x) {
   Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return T(1) / v; }; });
-  return autograd::record("reciprocal", y, {x}, [](const Tensor& dy, const Tensor& y) {
-    return grads{-dy * y * y};
-  });
+  return autograd::record("reciprocal", y, {x},
+                          [](const Tensor& dy, const Tensor& y) { return grads{-dy * y * y}; });
 }
 
 Tensor abs(const Tensor& x) {
   Tensor y = detail::unary_op(x, x.dtype(), []<typename T>() {
-    return [](T v) { return v < T(0) ? static_cast<T>(-v) : v; };
+    return [](T v) {
+      // std::abs for floats so -0.0 becomes +0.0 (as in PyTorch); bool and uint8 are their own.
+      if constexpr (std::is_floating_point_v<T>)
+        return std::abs(v);
+      else
+        return v < T(0) ? static_cast<T>(-v) : v;
+    };
   });
   return autograd::record("abs", y, {x}, [x](const Tensor& dy) { return grads{dy * sign(x)}; });
 }
@@ -83,16 +93,14 @@ Tensor cos(const Tensor& x) {
 
 Tensor tan(const Tensor& x) {
   Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return std::tan(v); }; });
-  return autograd::record("tan", y, {x}, [](const Tensor& dy, const Tensor& y) {
-    return grads{dy * (1 + y * y)};
-  });
+  return autograd::record(
+      "tan", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy * (1 + y * y)}; });
 }
 
 Tensor tanh(const Tensor& x) {
   Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return std::tanh(v); }; });
-  return autograd::record("tanh", y, {x}, [](const Tensor& dy, const Tensor& y) {
-    return grads{dy * (1 - y * y)};
-  });
+  return autograd::record(
+      "tanh", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy * (1 - y * y)}; });
 }
 
 Tensor sigmoid(const Tensor& x) {
@@ -104,9 +112,8 @@ Tensor sigmoid(const Tensor& x) {
       return e / (T(1) + e);
     };
   });
-  return autograd::record("sigmoid", y, {x}, [](const Tensor& dy, const Tensor& y) {
-    return grads{dy * y * (1 - y)};
-  });
+  return autograd::record(
+      "sigmoid", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy * y * (1 - y)}; });
 }
 
 namespace {
@@ -114,8 +121,10 @@ template <typename F>
 Tensor piecewise_constant(const char* name, const Tensor& x, F f) {
   Tensor y = detail::unary_op(x, x.dtype(), [f]<typename T>() {
     return [f](T v) {
-      if constexpr (std::is_floating_point_v<T>) return static_cast<T>(f(v));
-      else return v;
+      if constexpr (std::is_floating_point_v<T>)
+        return static_cast<T>(f(v));
+      else
+        return v;
     };
   });
   return autograd::record(name, y, {x}, [](const Tensor& dy) { return grads{zeros_like(dy)}; });

@@ -21,7 +21,8 @@ Shape infer_shape(const Shape& shape, int64_t numel, const char* op) {
   int64_t known = 1, infer_at = -1;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
-      if (infer_at >= 0) throw ShapeError(std::string(op) + ": only one dim can be -1, got " + shape_string(shape));
+      if (infer_at >= 0)
+        throw ShapeError(std::string(op) + ": only one dim can be -1, got " + shape_string(shape));
       infer_at = static_cast<int64_t>(i);
     } else if (out[i] < 0) {
       throw ShapeError(std::string(op) + ": invalid size in shape " + shape_string(shape));
@@ -43,7 +44,8 @@ Shape infer_shape(const Shape& shape, int64_t numel, const char* op) {
 }
 
 // Strides viewing (shape, strides) as new_shape without a copy, if the memory layout allows.
-std::optional<Shape> view_strides(const Shape& shape, const Shape& strides, const Shape& new_shape) {
+std::optional<Shape> view_strides(const Shape& shape, const Shape& strides,
+                                  const Shape& new_shape) {
   if (shape_numel(shape) == 0 || shape.empty()) return contiguous_strides(new_shape);
   Shape out(new_shape.size());
   int64_t view_d = static_cast<int64_t>(new_shape.size()) - 1;
@@ -91,15 +93,16 @@ Tensor view(const Tensor& x, const Shape& shape) {
   Shape target = infer_shape(shape, x.numel(), "view");
   auto strides = view_strides(x.shape(), x.strides(), target);
   if (!strides) {
-    throw ShapeError("view: shape " + shape_string(shape) + " is not compatible with the input's "
-                     "size and strides (shape " + shape_string(x.shape()) + ", strides " +
-                     shape_string(x.strides()) + "); use reshape, which copies when needed");
+    throw ShapeError("view: shape " + shape_string(shape) +
+                     " is not compatible with the input's "
+                     "size and strides (shape " +
+                     shape_string(x.shape()) + ", strides " + shape_string(x.strides()) +
+                     "); use reshape, which copies when needed");
   }
   Tensor y = make_view(x, target, *strides, x.storage_offset());
   Shape input_shape = x.shape();
-  return autograd::record("view", y, {x}, [input_shape](const Tensor& dy) {
-    return grads{reshape(dy, input_shape)};
-  });
+  return autograd::record(
+      "view", y, {x}, [input_shape](const Tensor& dy) { return grads{reshape(dy, input_shape)}; });
 }
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
@@ -116,9 +119,8 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
   std::swap(shape[a], shape[b]);
   std::swap(strides[a], strides[b]);
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("transpose", y, {x}, [a, b](const Tensor& dy) {
-    return grads{transpose(dy, a, b)};
-  });
+  return autograd::record("transpose", y, {x},
+                          [a, b](const Tensor& dy) { return grads{transpose(dy, a, b)}; });
 }
 
 Tensor permute(const Tensor& x, const Dims& dims) {
@@ -131,15 +133,15 @@ Tensor permute(const Tensor& x, const Dims& dims) {
   Dims inverse(rank, -1);
   for (int64_t i = 0; i < rank; ++i) {
     int64_t d = normalize_dim(dims[i], rank, "permute");
-    if (inverse[d] != -1) throw ValueError("permute: dim " + std::to_string(d) + " repeats in " + shape_string(dims));
+    if (inverse[d] != -1)
+      throw ValueError("permute: dim " + std::to_string(d) + " repeats in " + shape_string(dims));
     inverse[d] = i;
     shape[i] = x.shape()[d];
     strides[i] = x.strides()[d];
   }
   Tensor y = make_view(x, shape, strides, x.storage_offset());
-  return autograd::record("permute", y, {x}, [inverse](const Tensor& dy) {
-    return grads{permute(dy, inverse)};
-  });
+  return autograd::record("permute", y, {x},
+                          [inverse](const Tensor& dy) { return grads{permute(dy, inverse)}; });
 }
 
 Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start,
@@ -206,13 +208,18 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   int64_t lead = rank - x.dim();
   for (int64_t i = 0; i < rank; ++i) {
     if (i < lead) {
-      if (shape[i] < 0) throw ShapeError("expand: -1 is not allowed for a new leading dim in " + shape_string(shape));
+      if (shape[i] < 0)
+        throw ShapeError("expand: -1 is not allowed for a new leading dim in " +
+                         shape_string(shape));
       out[i] = shape[i];
       strides[i] = 0;
       continue;
     }
     int64_t have = x.shape()[i - lead];
     int64_t want = shape[i] == -1 ? have : shape[i];
+    if (want < 0)
+      throw ShapeError("expand: invalid size " + std::to_string(shape[i]) + " in " +
+                       shape_string(shape));
     if (have == want) {
       out[i] = have;
       strides[i] = x.strides()[i - lead];
@@ -241,8 +248,8 @@ Tensor squeeze(const Tensor& x) {
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
-  if (x.dim() == 0) return x;
   int64_t d = normalize_dim(dim, x.dim(), "squeeze");
+  if (x.dim() == 0) return x;
   if (x.shape()[d] != 1) return x;
   Shape shape = x.shape();
   shape.erase(shape.begin() + d);
@@ -289,17 +296,19 @@ Tensor to_dtype(const Tensor& x, Dtype dtype) {
   kernels::copy(x, y);
   if (!is_floating_point(dtype)) return y;  // integer results carry no gradient
   Dtype from = x.dtype();
-  return autograd::record("to", y, {x}, [from](const Tensor& dy) {
-    return grads{to_dtype(dy, from)};
-  });
+  return autograd::record("to", y, {x},
+                          [from](const Tensor& dy) { return grads{to_dtype(dy, from)}; });
 }
 
 // Tensor's view methods.
 Tensor Tensor::view(const Shape& shape) const { return cajal::view(*this, shape); }
 Tensor Tensor::reshape(const Shape& shape) const { return cajal::reshape(*this, shape); }
-Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return cajal::transpose(*this, dim0, dim1); }
+Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  return cajal::transpose(*this, dim0, dim1);
+}
 Tensor Tensor::t() const {
-  if (dim() > 2) throw ShapeError("t: expects a tensor with <= 2 dims, got shape " + shape_string(shape()));
+  if (dim() > 2)
+    throw ShapeError("t: expects a tensor with <= 2 dims, got shape " + shape_string(shape()));
   return dim() < 2 ? *this : cajal::transpose(*this, 0, 1);
 }
 Tensor Tensor::permute(const Dims& dims) const { return cajal::permute(*this, dims); }

@@ -27,7 +27,7 @@ struct TensorImpl;
 struct BackwardOptions {
   // Keep the graph (and what it saved) so backward can run through it again. Defaults to
   // create_graph.
-  std::optional<bool> retain_graph;
+  std::optional<bool> retain_graph{};
   // Record the backward pass itself, so the gradients can be differentiated again.
   bool create_graph = false;
 };

@@ -7,11 +7,13 @@
 
 namespace cajal {
 
-Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a + alpha * b
-Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a - alpha * b
+// a + alpha * b and a - alpha * b. A real alpha needs a floating-point result (ValueError
+// otherwise: it would be truncated). sub refuses two bool tensors (use logical ops).
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);  // true division: integer inputs give float32
-Tensor neg(const Tensor& x);
+Tensor neg(const Tensor& x);                   // ValueError for bool (use logical_not)
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
@@ -27,6 +29,9 @@ Tensor operator*(Scalar a, const Tensor& b);
 Tensor operator/(Scalar a, const Tensor& b);
 Tensor operator-(const Tensor& x);
 
+// Integer base and exponent give an integer result, as in PyTorch (a negative integer exponent
+// is a ValueError); a real on either side gives a float. d/d(exponent) is taken as 0 where the
+// base is 0.
 Tensor pow(const Tensor& base, Scalar exponent);
 Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor pow(Scalar base, const Tensor& exponent);

@@ -27,10 +27,10 @@ template <size_t N>
 struct PaddingArg {
   SizeArg<N> sizes = 0;
   bool same = false;
-  PaddingArg(int64_t value) : sizes(value) {}                        // NOLINT
-  PaddingArg(int value) : sizes(value) {}                            // NOLINT
+  PaddingArg(int64_t value) : sizes(value) {}                       // NOLINT
+  PaddingArg(int value) : sizes(value) {}                           // NOLINT
   PaddingArg(std::initializer_list<int64_t> list) : sizes(list) {}  // NOLINT
-  PaddingArg(const char* mode);                                      // NOLINT
+  PaddingArg(const char* mode);                                     // NOLINT
 };
 
 struct Conv1dArgs {

@@ -8,7 +8,7 @@ namespace cajal {
 
 struct Pool1dArgs {
   SizeArg<1> kernel_size;
-  std::optional<SizeArg<1>> stride;  // default: kernel_size
+  std::optional<SizeArg<1>> stride{};  // default: kernel_size
   SizeArg<1> padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;  // avg pooling: padded zeros count in the divisor
@@ -16,7 +16,7 @@ struct Pool1dArgs {
 
 struct Pool2dArgs {
   SizeArg<2> kernel_size;
-  std::optional<SizeArg<2>> stride;  // default: kernel_size
+  std::optional<SizeArg<2>> stride{};  // default: kernel_size
   SizeArg<2> padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;
