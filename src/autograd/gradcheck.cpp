@@ -178,25 +178,32 @@ GradcheckResult gradcheck(const Function& fn, const std::vector<Tensor>& inputs,
     }
     weights.push_back(w);
   }
+  // The upstream gradient is an input too (as in gradgradcheck): for a linear op the gradient
+  // depends only on it, and the backward's handling of it is checked.
+  probe_out.requires_grad_(true);
+  std::vector<Tensor> second_inputs = xs;
+  second_inputs.push_back(probe_out);
   auto gradient_fn = [&](const std::vector<Tensor>& args) {
     enable_grad guard;  // the numeric pass evaluates under no_grad; this needs the graph
+    std::vector<Tensor> originals(args.begin(), args.end() - 1);
+    const Tensor& upstream = args.back();
     std::vector<Tensor> wrt;
     std::vector<Tensor> ws;
-    for (size_t i = 0; i < args.size(); ++i) {
-      if (args[i].defined() && args[i].requires_grad()) {
-        wrt.push_back(args[i]);
+    for (size_t i = 0; i < originals.size(); ++i) {
+      if (originals[i].defined() && originals[i].requires_grad()) {
+        wrt.push_back(originals[i]);
         ws.push_back(weights[i]);
       }
     }
-    Tensor y = fn(args);
-    std::vector<Tensor> g = grad({y}, wrt, {probe_out}, {.create_graph = true}, true);
+    Tensor y = fn(originals);
+    std::vector<Tensor> g = grad({y}, wrt, {upstream}, {.create_graph = true}, true);
     Tensor total = zeros({}, {.dtype = Dtype::float64});
     for (size_t i = 0; i < g.size(); ++i) {
       if (g[i].defined()) total = total + sum(g[i] * ws[i]);
     }
     return total;
   };
-  GradcheckResult second = first_order(gradient_fn, xs, options);
+  GradcheckResult second = first_order(gradient_fn, second_inputs, options);
   if (!second.ok) second.message = "second-order gradcheck failed at " + second.message;
   return second;
 }

@@ -54,6 +54,15 @@ grads Node::apply(const Tensor& grad_output, bool create_graph) {
                 "); its saved values were freed after the first backward. Pass "
                 "retain_graph=true to the first backward to keep them");
   }
+  for (const SavedVersion& saved : versions_) {
+    std::shared_ptr<Storage> storage = saved.storage.lock();
+    if (storage && storage->version() != saved.version) {
+      throw Error("backward of " + name_ +
+                  ": a tensor it used was modified in place after the op ran (version " +
+                  std::to_string(saved.version) + ", now " + std::to_string(storage->version()) +
+                  "); modify a clone instead, or modify it after backward");
+    }
+  }
   Tensor output = saved_output_;
   if (create_graph) {
     // Reconnect the output to this node, so backward formulas using it are differentiated too.
@@ -73,6 +82,7 @@ grads Node::apply(const Tensor& grad_output, bool create_graph) {
 void Node::release() {
   backward_ = nullptr;
   saved_output_ = Tensor();
+  versions_.clear();
 }
 
 bool needs_recording(std::initializer_list<Tensor> inputs) {
@@ -109,6 +119,11 @@ Tensor record_node(const char* name, const Tensor& output, const std::vector<Ten
   // The node keeps the output's data without its grad_fn, so output -> node -> output is no cycle.
   Tensor saved = output.grad_fn() ? output.detach() : output;
   auto node = std::make_shared<Node>(name, std::move(backward), std::move(edges), saved);
+  node->versions_.reserve(inputs.size() + 1);
+  for (const Tensor& input : inputs) {
+    if (input.defined()) node->versions_.push_back({input.storage(), input.storage()->version()});
+  }
+  node->versions_.push_back({output.storage(), output.storage()->version()});
   Tensor result = make_view(output, output.shape(), output.strides(), output.storage_offset());
   result.impl()->requires_grad = true;
   result.impl()->grad_fn = std::move(node);

@@ -143,26 +143,52 @@ Tensor Tensor::detach() const {
 }
 
 namespace {
+// Every in-place op starts here: refuses what would corrupt autograd or the data, and bumps the
+// storage version so a graph that saved this tensor notices the change.
 void check_in_place(const Tensor& t, const char* op) {
   if (t.requires_grad() && is_grad_enabled()) {
     throw ValueError(std::string(op) +
                      ": cannot modify a tensor that requires grad in place while grad mode is "
                      "on (wrap the update in no_grad, or use the out-of-place op)");
   }
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.strides()[d] == 0 && t.shape()[d] > 1) {
+      throw ValueError(std::string(op) + ": the target of shape " + shape_string(t.shape()) +
+                       " is an expanded view (several elements share one memory location); "
+                       "write into a contiguous copy instead");
+    }
+  }
+  t.storage()->bump_version();
+}
+
+void check_result_type(const Tensor& t, Dtype result, const char* op) {
+  if (is_floating_point(result) && !t.is_floating_point()) {
+    throw ValueError(std::string(op) + ": the result type " + std::string(dtype_name(result)) +
+                     " cannot be stored in the in-place target's dtype " +
+                     std::string(dtype_name(t.dtype())));
+  }
 }
 
 // self = f(self, other) elementwise, other broadcast to self and converted to self's dtype.
 template <typename F>
 void update_in_place(Tensor& self, const Tensor& other, const char* op, F f) {
-  check_in_place(self, op);
-  broadcast_shapes(self.shape(), other.shape(), op);
   if (broadcast_shapes(self.shape(), other.shape(), op) != self.shape()) {
     throw ShapeError(std::string(op) + ": shape " + shape_string(other.shape()) +
                      " cannot be broadcast to the in-place target's shape " +
                      shape_string(self.shape()));
   }
-  Tensor source = kernels::convert(other, self.dtype());
-  dispatch(self.dtype(), [&]<typename T>() { kernels::map2<T, T, T>(self, source, self, f.template operator()<T>()); });
+  check_result_type(self, promote_types(self.dtype(), other.dtype()), op);
+  check_in_place(self, op);
+  Tensor source = other;
+  if (other.storage() == self.storage()) {  // overlapping views: read from a copy
+    source = empty(other.shape(), self.dtype());
+    kernels::copy(other, source);
+  } else {
+    source = kernels::convert(other, self.dtype());
+  }
+  dispatch(self.dtype(), [&]<typename T>() {
+    kernels::map2<T, T, T>(self, source, self, f.template operator()<T>());
+  });
 }
 }  // namespace
 
@@ -178,11 +204,22 @@ Tensor& Tensor::fill_(Scalar value) {
 }
 
 Tensor& Tensor::copy_(const Tensor& source) {
-  update_in_place(*this, source, "copy_", []<typename T>() { return [](T, T b) { return b; }; });
+  if (broadcast_shapes(shape(), source.shape(), "copy_") != shape()) {
+    throw ShapeError("copy_: shape " + shape_string(source.shape()) +
+                     " cannot be broadcast to the target's shape " + shape_string(shape()));
+  }
+  check_in_place(*this, "copy_");
+  Tensor from = source;
+  if (source.storage() == storage()) {  // overlapping views: read from a copy
+    from = empty(source.shape(), source.dtype());
+    kernels::copy(source, from);
+  }
+  kernels::copy(from, *this);  // converts between dtypes, as PyTorch's copy_
   return *this;
 }
 
 Tensor& Tensor::add_(const Tensor& other, Scalar alpha) {
+  check_result_type(*this, alpha.result_type_with(dtype()), "add_");
   update_in_place(*this, other, "add_", [&]<typename T>() {
     T a = alpha.to<T>();
     return [a](T x, T y) { return static_cast<T>(x + a * y); };
@@ -191,6 +228,7 @@ Tensor& Tensor::add_(const Tensor& other, Scalar alpha) {
 }
 
 Tensor& Tensor::sub_(const Tensor& other, Scalar alpha) {
+  check_result_type(*this, alpha.result_type_with(dtype()), "sub_");
   update_in_place(*this, other, "sub_", [&]<typename T>() {
     T a = alpha.to<T>();
     return [a](T x, T y) { return static_cast<T>(x - a * y); };
@@ -205,6 +243,7 @@ Tensor& Tensor::mul_(const Tensor& other) {
 }
 
 Tensor& Tensor::mul_(Scalar other) {
+  check_result_type(*this, other.result_type_with(dtype()), "mul_");
   check_in_place(*this, "mul_");
   dispatch(dtype(), [&]<typename T>() {
     T v = other.to<T>();
@@ -214,12 +253,14 @@ Tensor& Tensor::mul_(Scalar other) {
 }
 
 Tensor& Tensor::div_(const Tensor& other) {
+  check_result_type(*this, Dtype::float32, "div_");  // true division
   update_in_place(*this, other, "div_",
                   []<typename T>() { return [](T x, T y) { return static_cast<T>(x / y); }; });
   return *this;
 }
 
 Tensor& Tensor::div_(Scalar other) {
+  check_result_type(*this, Dtype::float32, "div_");  // true division
   check_in_place(*this, "div_");
   dispatch(dtype(), [&]<typename T>() {
     T v = other.to<T>();
@@ -229,6 +270,8 @@ Tensor& Tensor::div_(Scalar other) {
 }
 
 Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
+  if (min) check_result_type(*this, min->result_type_with(dtype()), "clamp_");
+  if (max) check_result_type(*this, max->result_type_with(dtype()), "clamp_");
   check_in_place(*this, "clamp_");
   dispatch(dtype(), [&]<typename T>() {
     bool has_lo = min.has_value(), has_hi = max.has_value();

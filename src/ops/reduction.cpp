@@ -101,20 +101,6 @@ void require_nonempty(const Tensor& x, const std::vector<bool>& reduce, const ch
   throw ValueError(message + ")");
 }
 
-// kernels::reduce, except that an empty reduced set gives finalize(init) everywhere. (The kernel
-// divides by the reduced size before it checks for emptiness.)
-template <typename Out, typename In, typename Acc, typename Combine, typename Merge,
-          typename Finalize>
-void reduce_kernel(const Tensor& x, const std::vector<bool>& reduce, const Tensor& out, Acc init,
-                   Combine combine, Merge merge, Finalize finalize) {
-  if (detail::reduced_count(x.shape(), reduce) == 0) {
-    Out* op = out.data_ptr<Out>();
-    for (int64_t i = 0; i < out.numel(); ++i) op[i] = finalize(init);
-    return;
-  }
-  kernels::reduce<Out, In>(x, reduce, out, init, combine, merge, finalize);
-}
-
 template <typename T>
 bool is_nan(T v) {
   if constexpr (std::is_floating_point_v<T>)
@@ -144,7 +130,7 @@ void extreme_kernel(const Tensor& x, const std::vector<bool>& reduce, const Tens
     init = kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
   }
   auto pick = [](T acc, T v) { return replaces<T, kMax>(v, acc) ? v : acc; };
-  reduce_kernel<T, T>(
+  kernels::reduce<T, T>(
       x, reduce, out, init, [pick](T acc, T v, int64_t) { return pick(acc, v); }, pick,
       [](T acc) { return acc; });
 }
@@ -161,7 +147,7 @@ void arg_extreme_kernel(const Tensor& x, const std::vector<bool>& reduce, const 
            (best.index < 0 || replaces<T, kMax>(candidate.value, best.value));
   };
   // Partial results merge in element order, so a tie keeps the earlier one.
-  reduce_kernel<int64_t, T>(
+  kernels::reduce<int64_t, T>(
       x, reduce, out, Best{T{}, -1},
       [better](Best best, T v, int64_t i) {
         Best candidate{v, i};
@@ -396,7 +382,7 @@ Tensor variance_kernel(const Tensor& x, const std::vector<bool>& reduce, int64_t
       std::max(0.0, static_cast<double>(detail::reduced_count(x.shape(), reduce) - correction));
   Tensor y = empty(detail::reduced_shape(x.shape(), reduce, keepdim), x.dtype());
   dispatch_floating(x.dtype(), "var", [&]<typename T>() {
-    reduce_kernel<T, T>(
+    kernels::reduce<T, T>(
         x, reduce, y, Moments{}, [](const Moments& m, T v, int64_t) { return add_moment(m, v); },
         merge_moments,
         [denominator, take_sqrt](const Moments& m) {
@@ -468,11 +454,11 @@ Tensor sum(const Tensor& x, const Dims& dims, bool keepdim) {
         return;
       }
       // float32 sums accumulate in double: exact enough that results do not depend on order.
-      reduce_kernel<T, T>(
+      kernels::reduce<T, T>(
           x, reduce, y, 0.0, [](double acc, T v, int64_t) { return acc + v; },
           [](double a, double b) { return a + b; }, [](double acc) { return static_cast<T>(acc); });
     } else {
-      reduce_kernel<int64_t, T>(
+      kernels::reduce<int64_t, T>(
           x, reduce, y, int64_t{0},
           [](int64_t acc, T v, int64_t) { return acc + static_cast<int64_t>(v); },
           [](int64_t a, int64_t b) { return a + b; }, [](int64_t acc) { return acc; });
@@ -509,7 +495,7 @@ Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) 
   });
 }
 
-Tensor var(const Tensor& x, int64_t correction) { return var(x, Dims{}, correction, false); }
+Tensor var(const Tensor& x) { return var(x, Dims{}, 1, false); }
 
 Tensor std(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) {
   detail::require_floating(x, "std");
@@ -528,7 +514,7 @@ Tensor std(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) 
       });
 }
 
-Tensor std(const Tensor& x, int64_t correction) { return std(x, Dims{}, correction, false); }
+Tensor std(const Tensor& x) { return std(x, Dims{}, 1, false); }
 
 // ---- max, min, amax, amin, argmax, argmin -------------------------------------------------------
 
@@ -571,7 +557,7 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim) {
   std::vector<bool> reduce = detail::reduced_dims(dims, x.dim(), "logsumexp");
   Tensor y = empty(detail::reduced_shape(x.shape(), reduce, keepdim), x.dtype());
   dispatch_floating(x.dtype(), "logsumexp", [&]<typename T>() {
-    reduce_kernel<T, T>(
+    kernels::reduce<T, T>(
         x, reduce, y, LogSumExp{},
         [](const LogSumExp& acc, T v, int64_t) { return add_logsumexp(acc, v); }, merge_logsumexp,
         [](const LogSumExp& acc) {
@@ -602,19 +588,19 @@ Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
   Tensor y = empty(detail::reduced_shape(x.shape(), reduce, keepdim), x.dtype());
   dispatch_floating(x.dtype(), "norm", [&]<typename T>() {
     if (p == 2) {
-      reduce_kernel<T, T>(
+      kernels::reduce<T, T>(
           x, reduce, y, 0.0,
           [](double acc, T v, int64_t) { return acc + static_cast<double>(v) * v; },
           [](double a, double b) { return a + b; },
           [](double acc) { return static_cast<T>(std::sqrt(acc)); });
     } else if (p == 1) {
-      reduce_kernel<T, T>(
+      kernels::reduce<T, T>(
           x, reduce, y, 0.0, [](double acc, T v, int64_t) { return acc + std::abs(double(v)); },
           [](double a, double b) { return a + b; }, [](double acc) { return static_cast<T>(acc); });
     } else {
       // max |x| with NaN propagating; 0 for an empty reduction (the norm of nothing).
       auto pick = [](T acc, T v) { return replaces<T, true>(v, acc) ? v : acc; };
-      reduce_kernel<T, T>(
+      kernels::reduce<T, T>(
           x, reduce, y, T(0), [pick](T acc, T v, int64_t) { return pick(acc, std::abs(v)); }, pick,
           [](T acc) { return acc; });
     }

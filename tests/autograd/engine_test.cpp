@@ -285,6 +285,22 @@ TEST(Gradcheck, PassesForACorrectOpAndNamesTheWorstElementOfAWrongOne) {
   EXPECT_TRUE(autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0] * in[0]; }, {big}).ok);
 }
 
+TEST(Gradcheck, SecondOrderOfALinearOpChecksTheUpstreamGradientPath) {
+  Tensor x = randn({2, 3}, {.dtype = Dtype::float64, .requires_grad = true});
+  auto linear_op = [](const std::vector<Tensor>& in) { return 3 * transpose(in[0], 0, 1); };
+  auto r = autograd::gradcheck(linear_op, {x}, {.check_second_order = true});
+  EXPECT_TRUE(r.ok) << r.message;
+  // A backward that ignores its upstream gradient is caught by the second-order pass.
+  auto ignores_upstream = [](const std::vector<Tensor>& in) {
+    const Tensor& v = in[0];
+    return autograd::record("ignores_upstream", (v * 3).detach(), {v}, [v](const Tensor& dy) {
+      return grads{3 * ones_like(dy) + 0 * v};
+    });
+  };
+  auto bad = autograd::gradcheck(ignores_upstream, {x}, {.check_second_order = true});
+  EXPECT_FALSE(bad.ok);
+}
+
 TEST(Gradcheck, RejectsFloat32Inputs) {
   Tensor x = ones({2}, {.requires_grad = true});
   EXPECT_THROW(autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0]; }, {x}),

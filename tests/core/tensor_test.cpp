@@ -132,6 +132,66 @@ TEST(Tensor, InPlaceRefusedOnTensorsThatRequireGrad) {
   EXPECT_EQ(to_vector<float>(w), (std::vector<float>{3, 3, 3}));
 }
 
+TEST(Tensor, InPlaceRefusesResultsThatDoNotFitTheTarget) {
+  Tensor i = tensor({7, 9}, {.dtype = Dtype::int64});
+  EXPECT_THROW(i.mul_(0.5), ValueError);
+  EXPECT_THROW(i.add_(tensor({0.6, 0.6})), ValueError);
+  EXPECT_THROW(i.div_(2), ValueError);  // true division gives floats
+  EXPECT_THROW(i.div_(tensor({0, 1}, {.dtype = Dtype::int64})), ValueError);
+  EXPECT_THROW(i.add_(i, 0.5), ValueError);
+  i.mul_(2);
+  EXPECT_EQ(to_vector<int64_t>(i), (std::vector<int64_t>{14, 18}));
+  Tensor f = zeros({2});
+  f.copy_(tensor({3, 4}, {.dtype = Dtype::int64}));  // copy_ converts, as in PyTorch
+  EXPECT_EQ(to_vector<float>(f), (std::vector<float>{3, 4}));
+}
+
+TEST(Tensor, InPlaceIntoAnExpandedViewIsRefused) {
+  Tensor e = zeros({1}).expand({4});
+  try {
+    e.add_(tensor({1, 2, 3, 4}));
+    FAIL() << "expected ValueError";
+  } catch (const ValueError& err) {
+    EXPECT_NE(std::string(err.what()).find("expanded"), std::string::npos) << err.what();
+  }
+}
+
+TEST(Tensor, InPlaceFromAnOverlappingViewReadsTheOldValues) {
+  Tensor t = tensor({1, 2, 3, 4});
+  t.slice(0, 1, std::nullopt).copy_(t.slice(0, 0, -1));
+  EXPECT_EQ(to_vector<float>(t), (std::vector<float>{1, 1, 2, 3}));
+  Tensor u = tensor({1, 2, 3, 4});
+  u.slice(0, 1, std::nullopt).add_(u.slice(0, 0, -1));
+  EXPECT_EQ(to_vector<float>(u), (std::vector<float>{1, 3, 5, 7}));
+}
+
+TEST(Tensor, ModifyingASavedTensorInPlaceMakesBackwardRefuse) {
+  Tensor w = full({}, 1.0, {.requires_grad = true});
+  Tensor x = full({}, 3.0);
+  Tensor y = w * x;  // saves x for dy/dw
+  x.add_(full({}, 100.0));
+  try {
+    y.backward();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("modified in place"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("mul"), std::string::npos) << e.what();
+  }
+  // Modifying after backward is fine, and so is a clone.
+  Tensor x2 = full({}, 3.0);
+  Tensor y2 = w * x2;
+  x2.clone().add_(full({}, 100.0));
+  y2.backward();
+  EXPECT_FLOAT_EQ(w.grad().item<float>(), 3.0f);
+  // An op that saved its output (exp) notices when that output changes.
+  Tensor z = exp(w);
+  {
+    no_grad guard;
+    z.detach().mul_(2);
+  }
+  EXPECT_THROW(z.backward(), Error);
+}
+
 TEST(Tensor, RequiresGradOnlyForFloatingPoint) {
   Tensor i = zeros({2}, {.dtype = Dtype::int64});
   EXPECT_THROW(i.requires_grad_(), ValueError);

@@ -33,8 +33,8 @@ Tensor run_case(const GoldenCase& c, const Tensor& x, Tensor* indices) {
   if (op == "mean") return has_dims ? mean(x, dims, keepdim) : mean(x);
   if (op == "var" || op == "std") {
     auto correction = static_cast<int64_t>(c.param("correction"));
-    if (op == "var") return has_dims ? var(x, dims, correction, keepdim) : var(x, correction);
-    return has_dims ? std(x, dims, correction, keepdim) : std(x, correction);
+    if (op == "var") return has_dims ? var(x, dims, correction, keepdim) : var(x, Dims{}, correction);
+    return has_dims ? std(x, dims, correction, keepdim) : std(x, Dims{}, correction);
   }
   if (op == "max") return max(x);
   if (op == "min") return min(x);
@@ -136,7 +136,7 @@ TEST(ReductionGradcheck, VarStd) {
     }
   }
   expect_gradcheck([](const Tensor& t) { return var(t); }, x);
-  expect_gradcheck([](const Tensor& t) { return std(t, 0); }, x);
+  expect_gradcheck([](const Tensor& t) { return std(t, {}, 0); }, x);
 }
 
 TEST(ReductionGradcheck, MaxMinFamily) {
@@ -195,7 +195,7 @@ TEST(ReductionGradcheck, ZeroDimInput) {
   expect_gradcheck([](const Tensor& t) { return logsumexp(t, {0}); }, s);
   expect_gradcheck([](const Tensor& t) { return norm(t); }, s);
   expect_gradcheck([](const Tensor& t) { return norm(t, 1); }, s);
-  expect_gradcheck([](const Tensor& t) { return var(t, 0); }, s);
+  expect_gradcheck([](const Tensor& t) { return var(t, {}, 0); }, s);
 }
 
 // Transposed and sliced views reach the kernels with non-contiguous strides.
@@ -341,8 +341,8 @@ TEST(Reduction, ShapesDtypesAndDegenerateCases) {
   EXPECT_EQ(amax(zeros({0, 3}), {1}).shape(), (Shape{0}));
   // Too few elements for the correction: PyTorch's inf / NaN.
   EXPECT_TRUE(std::isnan(var(tensor({2.5})).item()));
-  EXPECT_TRUE(std::isinf(var(tensor({1, 2}), 2).item()));
-  EXPECT_EQ(var(tensor({2.5}), 0).item(), 0);
+  EXPECT_TRUE(std::isinf(var(tensor({1, 2}), {}, 2).item()));
+  EXPECT_EQ(var(tensor({2.5}), {}, 0).item(), 0);
 }
 
 // var folds in one pass about a shift; a large mean must not eat the variance.

@@ -63,6 +63,16 @@ class Node : public std::enable_shared_from_this<Node> {
   BackwardFunction backward_;
   std::vector<Edge> edges_;
   Tensor saved_output_;  // the output's data, without grad_fn (no reference cycle)
+  // The storage versions of the inputs and the output when the op ran: backward refuses to run
+  // on values modified in place since (it would compute a wrong gradient silently).
+  struct SavedVersion {
+    std::weak_ptr<Storage> storage;
+    int64_t version;
+  };
+  std::vector<SavedVersion> versions_;
+
+  friend Tensor record_node(const char*, const Tensor&, const std::vector<Tensor>&,
+                            BackwardFunction);
 };
 
 // Whether an op on these inputs must be recorded: grad mode on and some input requires grad.

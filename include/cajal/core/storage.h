@@ -2,6 +2,7 @@
 // A block of memory holding tensor elements, 64-byte aligned (one cache line, one AVX-512
 // register), shared by every view of it.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace cajal {
@@ -18,11 +19,17 @@ class Storage {
   const void* data() const { return data_; }
   size_t bytes() const { return bytes_; }
 
+  // Counts in-place writes through any view of this storage, so autograd can tell when a tensor
+  // it saved for backward was modified afterwards.
+  int64_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
   static constexpr size_t alignment = 64;
 
  private:
   void* data_ = nullptr;
   size_t bytes_ = 0;
+  int64_t version_ = 0;
 };
 
 }  // namespace cajal

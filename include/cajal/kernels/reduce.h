@@ -5,6 +5,7 @@
 // with `merge` joining the partial results in thread order (deterministic for a thread count).
 #include <omp.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "cajal/core/tensor.h"
@@ -22,15 +23,19 @@ struct ReductionPlan {
 // reduce_dim[d] says whether dim d of x is reduced.
 ReductionPlan plan_reduction(const Tensor& x, const std::vector<bool>& reduce_dim);
 
+// Folds the reduced elements with flat (row-major) indices [first, last) into acc.
 template <typename Acc, typename In, typename Combine>
-Acc fold_inner(const In* base, const ReductionPlan& plan, int64_t first_row, int64_t last_row,
-               Acc acc, Combine& combine) {
+Acc fold_inner(const In* base, const ReductionPlan& plan, int64_t first, int64_t last, Acc acc,
+               Combine& combine) {
   const Shape& shape = plan.inner.shape;
   const Shape& strides = plan.inner.strides[0];
   const int64_t rank = static_cast<int64_t>(shape.size());
   const int64_t count = shape.back();
   const int64_t step = strides.back();
-  for (int64_t row = first_row; row < last_row; ++row) {
+  int64_t index = first;
+  while (index < last) {
+    int64_t row = index / count, j0 = index % count;
+    int64_t j1 = std::min(count, j0 + (last - index));
     int64_t offset = 0, rest = row;
     for (int64_t d = rank - 2; d >= 0; --d) {
       offset += (rest % shape[d]) * strides[d];
@@ -39,10 +44,11 @@ Acc fold_inner(const In* base, const ReductionPlan& plan, int64_t first_row, int
     const In* p = base + offset;
     const int64_t index0 = row * count;
     if (step == 1) {
-      for (int64_t j = 0; j < count; ++j) acc = combine(acc, p[j], index0 + j);
+      for (int64_t j = j0; j < j1; ++j) acc = combine(acc, p[j], index0 + j);
     } else {
-      for (int64_t j = 0; j < count; ++j) acc = combine(acc, p[j * step], index0 + j);
+      for (int64_t j = j0; j < j1; ++j) acc = combine(acc, p[j * step], index0 + j);
     }
+    index += j1 - j0;
   }
   return acc;
 }
@@ -56,13 +62,13 @@ void reduce(const Tensor& x, const std::vector<bool>& reduce_dim, const Tensor& 
   const In* xp = x.data_ptr<In>();
   Out* op = out.data_ptr<Out>();
   const int64_t outputs = shape_numel(plan.kept_shape);
-  const int64_t rows = plan.inner_numel / plan.inner.shape.back();
+  const int64_t inner = plan.inner_numel;
   if (outputs == 0) return;
-  if (plan.inner_numel == 0) {
+  if (inner == 0) {
     for (int64_t i = 0; i < outputs; ++i) op[i] = finalize(init);
     return;
   }
-  const bool big = outputs * plan.inner_numel >= parallel_grain && omp_get_max_threads() > 1 &&
+  const bool big = outputs * inner >= parallel_grain && omp_get_max_threads() > 1 &&
                    !omp_in_parallel();
   auto base_of = [&](int64_t o) {
     int64_t offset = 0;
@@ -72,7 +78,7 @@ void reduce(const Tensor& x, const std::vector<bool>& reduce_dim, const Tensor& 
     }
     return xp + offset;
   };
-  if (outputs == 1 && big && rows > 1) {
+  if (outputs == 1 && big) {
     std::vector<Acc> partial(omp_get_max_threads(), init);
     int used = 1;
 #pragma omp parallel
@@ -80,8 +86,8 @@ void reduce(const Tensor& x, const std::vector<bool>& reduce_dim, const Tensor& 
       int threads = omp_get_num_threads(), t = omp_get_thread_num();
 #pragma omp single
       used = threads;
-      int64_t piece = (rows + threads - 1) / threads;
-      int64_t begin = std::min(rows, t * piece), end = std::min(rows, begin + piece);
+      int64_t piece = (inner + threads - 1) / threads;
+      int64_t begin = std::min(inner, t * piece), end = std::min(inner, begin + piece);
       Combine local = combine;
       partial[t] = fold_inner(xp, plan, begin, end, init, local);
     }
@@ -94,11 +100,11 @@ void reduce(const Tensor& x, const std::vector<bool>& reduce_dim, const Tensor& 
 #pragma omp parallel for schedule(static)
     for (int64_t o = 0; o < outputs; ++o) {
       Combine local = combine;
-      op[o] = finalize(fold_inner(base_of(o), plan, 0, rows, init, local));
+      op[o] = finalize(fold_inner(base_of(o), plan, 0, inner, init, local));
     }
   } else {
     for (int64_t o = 0; o < outputs; ++o) {
-      op[o] = finalize(fold_inner(base_of(o), plan, 0, rows, init, combine));
+      op[o] = finalize(fold_inner(base_of(o), plan, 0, inner, init, combine));
     }
   }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Matrix products (float32 on oneDNN's sgemm; float64 on the reference kernel).
+// Matrix products (float32 on oneDNN's sgemm; float64 on cajal's row-parallel loops).
 #include "cajal/core/tensor.h"
 
 namespace cajal {

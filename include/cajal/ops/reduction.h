@@ -10,10 +10,12 @@ Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, const Dims& dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, const Dims& dims, bool keepdim = false);
-// correction 1 is the unbiased (Bessel) estimate, 0 the population variance.
-Tensor var(const Tensor& x, int64_t correction = 1);
+// correction 1 is the unbiased (Bessel) estimate, 0 the population variance. The dims always
+// come second, as in torch.var(x, dim): var(x, {1}) reduces dim 1; the population variance of
+// everything is var(x, {}, 0).
+Tensor var(const Tensor& x);  // all elements, unbiased
 Tensor var(const Tensor& x, const Dims& dims, int64_t correction = 1, bool keepdim = false);
-Tensor std(const Tensor& x, int64_t correction = 1);
+Tensor std(const Tensor& x);
 Tensor std(const Tensor& x, const Dims& dims, int64_t correction = 1, bool keepdim = false);
 
 // Maximum over everything (gradient split evenly among ties).
