@@ -12,7 +12,8 @@ int main() {
   Tensor inputs = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}});
   Tensor targets = tensor({0, 1, 1, 0}).reshape({4, 1});
 
-  // 2 -> 4 (tanh) -> 1 (sigmoid). Xavier-uniform weights: U(-a, a), a = sqrt(6 / (fan_in + fan_out)).
+  // 2 -> 4 (tanh) -> 1 (sigmoid). Xavier-uniform weights: U(-a, a), a = sqrt(6 / (fan_in +
+  // fan_out)).
   auto xavier = [](int64_t out, int64_t in) {
     double a = std::sqrt(6.0 / static_cast<double>(in + out));
     return ((rand({out, in}) * 2 - 1) * a).requires_grad_();
@@ -27,8 +28,9 @@ int main() {
     return sigmoid(linear(hidden, w2, b2));
   };
 
-  std::printf("Learning XOR: 2-4-1 network, tanh hidden layer, sigmoid output, learning rate %.1f\n\n",
-              learning_rate);
+  std::printf(
+      "Learning XOR: 2-4-1 network, tanh hidden layer, sigmoid output, learning rate %.1f\n\n",
+      learning_rate);
   std::printf("%6s  %s\n", "epoch", "binary cross-entropy");
   for (int epoch = 0; epoch <= 2000; ++epoch) {
     Tensor p = clamp(forward(inputs), 1e-7, 1 - 1e-7);
@@ -50,8 +52,8 @@ int main() {
     double p = predictions.at<float>({i, 0});
     double t = targets.at<float>({i, 0});
     correct += (p > 0.5) == (t > 0.5);
-    std::printf("  %2.0f  %2.0f  %6.0f  %10.4f\n", inputs.at<float>({i, 0}), inputs.at<float>({i, 1}),
-                t, p);
+    std::printf("  %2.0f  %2.0f  %6.0f  %10.4f\n", inputs.at<float>({i, 0}),
+                inputs.at<float>({i, 1}), t, p);
   }
   std::printf("\n%d of 4 correct\n", correct);
   return correct == 4 ? 0 : 1;

@@ -11,8 +11,8 @@ int info() {
   const dnnl_version_t* v = dnnl_version();
   std::cout << "cajal 0.1.0\n"
             << "threads: " << cajal::get_num_threads() << "\n"
-            << "oneDNN: " << v->major << "." << v->minor << "." << v->patch << " (" << v->cpu_runtime
-            << ")\n";
+            << "oneDNN: " << v->major << "." << v->minor << "." << v->patch << " ("
+            << v->cpu_runtime << ")\n";
   return 0;
 }
 

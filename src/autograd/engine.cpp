@@ -23,7 +23,8 @@ Tensor sum_to(const Tensor& gradient, const Shape& shape) {
   Dims dims;
   for (int64_t d = 0; d < lead; ++d) dims.push_back(d);
   for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1 && from[lead + d] != 1) dims.push_back(lead + static_cast<int64_t>(d));
+    if (shape[d] == 1 && from[lead + d] != 1)
+      dims.push_back(lead + static_cast<int64_t>(d));
     else if (shape[d] != from[lead + d]) {
       throw ShapeError("sum_to: gradient of shape " + shape_string(from) +
                        " does not broadcast to the input's shape " + shape_string(shape));
@@ -78,8 +79,8 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   const bool create_graph = options.create_graph;
   const bool retain_graph = options.retain_graph.value_or(create_graph);
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size()) {
-    throw ValueError("backward: got " + std::to_string(grad_outputs.size()) +
-                     " gradients for " + std::to_string(outputs.size()) + " outputs");
+    throw ValueError("backward: got " + std::to_string(grad_outputs.size()) + " gradients for " +
+                     std::to_string(outputs.size()) + " outputs");
   }
 
   // Seeds.
@@ -96,9 +97,10 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     Tensor seed = i < grad_outputs.size() ? grad_outputs[i] : Tensor();
     if (!seed.defined()) {
       if (out.numel() != 1) {
-        throw ValueError("backward: grad can be implicitly created only for a one-element output; "
-                         "got shape " + shape_string(out.shape()) +
-                         " (pass a gradient of that shape)");
+        throw ValueError(
+            "backward: grad can be implicitly created only for a one-element output; "
+            "got shape " +
+            shape_string(out.shape()) + " (pass a gradient of that shape)");
       }
       seed = ones_like(out);
     } else if (seed.shape() != out.shape()) {
@@ -170,7 +172,8 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
         const Tensor& g = input_grads[i];
         if (edge.node) {
           Node* next = edge.node.get();
-          if (g.defined()) pending[next] = add_gradients(pending[next], fit_to_edge(g, edge, *node));
+          if (g.defined())
+            pending[next] = add_gradients(pending[next], fit_to_edge(g, edge, *node));
           if (--dependencies[next] == 0) ready.push_back(next);
         } else if (edge.leaf && g.defined()) {
           Tensor fitted = fit_to_edge(g, edge, *node);
@@ -213,8 +216,10 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     if (!input.requires_grad()) {
       throw ValueError("grad: input " + std::to_string(i) + " does not require grad");
     }
-    if (input.grad_fn()) target.nodes[input.grad_fn().get()] = i;
-    else target.leaves[input.impl()] = i;
+    if (input.grad_fn())
+      target.nodes[input.grad_fn().get()] = i;
+    else
+      target.leaves[input.impl()] = i;
   }
   run_backward(outputs, grad_outputs, options, target);
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -121,16 +121,19 @@ GradcheckResult first_order(const Function& fn, std::vector<Tensor>& xs,
   for (size_t c = 0; c < checked.size(); ++c) {
     size_t i = checked[c];
     int64_t n = xs[i].numel();
-    Tensor g = analytic[c].defined() ? analytic[c].contiguous() : zeros(xs[i].shape(), {.dtype = Dtype::float64});
+    Tensor g = analytic[c].defined() ? analytic[c].contiguous()
+                                     : zeros(xs[i].shape(), {.dtype = Dtype::float64});
     std::vector<int64_t> sample;
     if (n <= options.sampled_inputs) {
       for (int64_t j = 0; j < n; ++j) sample.push_back(j);
     } else {
-      for (int64_t s = 0; s < options.sampled_inputs; ++s) sample.push_back(generator.integer(0, n));
+      for (int64_t s = 0; s < options.sampled_inputs; ++s)
+        sample.push_back(generator.integer(0, n));
     }
     for (int64_t j : sample) {
       double numeric = (project(numeric_output(i, j, options.eps)) -
-                        project(numeric_output(i, j, -options.eps))) / (2 * options.eps);
+                        project(numeric_output(i, j, -options.eps))) /
+                       (2 * options.eps);
       judge.compare(g.data_ptr<double>()[j], numeric, i, j, -1);
     }
   }

@@ -49,9 +49,9 @@ Tensor arange(Scalar end, TensorOptions options) { return arange(0, end, 1, opti
 Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
   double a = start.to_double(), b = end.to_double(), s = step.to_double();
   if (s == 0 || !std::isfinite(a) || !std::isfinite(b) || !std::isfinite(s)) {
-    throw ValueError("arange: expected finite start/end and a non-zero step, got start=" +
-                     std::to_string(a) + " end=" + std::to_string(b) +
-                     " step=" + std::to_string(s));
+    throw ValueError(
+        "arange: expected finite start/end and a non-zero step, got start=" + std::to_string(a) +
+        " end=" + std::to_string(b) + " step=" + std::to_string(s));
   }
   if ((b - a) * s < 0) {
     throw ValueError("arange: step " + std::to_string(s) + " moves away from end " +
@@ -102,8 +102,10 @@ Tensor rand(const Shape& shape, TensorOptions options) {
   dispatch_floating(options.dtype, "rand", [&]<typename T>() {
     T* p = t.data_ptr<T>();
     for (int64_t i = 0; i < t.numel(); ++i) {
-      if constexpr (std::is_same_v<T, float>) p[i] = g.uniform_float();
-      else p[i] = g.uniform();
+      if constexpr (std::is_same_v<T, float>)
+        p[i] = g.uniform_float();
+      else
+        p[i] = g.uniform();
     }
   });
   return finish(t, options);

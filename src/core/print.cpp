@@ -30,16 +30,31 @@ struct Formatter {
         std::snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(v));
         break;
       case Style::whole_float:
-        if (std::isfinite(v)) std::snprintf(buffer, sizeof buffer, "%.0f.", v);
-        else std::snprintf(buffer, sizeof buffer, "%s", std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+        if (std::isfinite(v))
+          std::snprintf(buffer, sizeof buffer, "%.0f.", v);
+        else
+          std::snprintf(buffer, sizeof buffer, "%s",
+                        std::isnan(v) ? "nan"
+                        : v > 0       ? "inf"
+                                      : "-inf");
         break;
       case Style::fixed:
-        if (std::isfinite(v)) std::snprintf(buffer, sizeof buffer, "%.4f", v);
-        else std::snprintf(buffer, sizeof buffer, "%s", std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+        if (std::isfinite(v))
+          std::snprintf(buffer, sizeof buffer, "%.4f", v);
+        else
+          std::snprintf(buffer, sizeof buffer, "%s",
+                        std::isnan(v) ? "nan"
+                        : v > 0       ? "inf"
+                                      : "-inf");
         break;
       case Style::scientific:
-        if (std::isfinite(v)) std::snprintf(buffer, sizeof buffer, "%.4e", v);
-        else std::snprintf(buffer, sizeof buffer, "%s", std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+        if (std::isfinite(v))
+          std::snprintf(buffer, sizeof buffer, "%.4e", v);
+        else
+          std::snprintf(buffer, sizeof buffer, "%s",
+                        std::isnan(v) ? "nan"
+                        : v > 0       ? "inf"
+                                      : "-inf");
         break;
     }
     return buffer;
@@ -97,8 +112,10 @@ void render(std::ostream& os, const double* data, const Shape& shape, const Shap
       continue;
     }
     int64_t at = offset + idx[k] * strides[dim];
-    if (dim == rank - 1) os << f.padded(data[at]);
-    else render(os, data, shape, strides, dim + 1, at, summarize, f, indent);
+    if (dim == rank - 1)
+      os << f.padded(data[at]);
+    else
+      render(os, data, shape, strides, dim + 1, at, summarize, f, indent);
   }
   os << ']';
 }
@@ -144,8 +161,10 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   }
   if (summarize || t.numel() == 0) os << ", shape=" << shape_string(t.shape());
   if (t.dtype() != Dtype::float32) os << ", dtype=" << dtype_name(t.dtype());
-  if (t.grad_fn()) os << ", grad_fn=<" << t.grad_fn()->name() << ">";
-  else if (t.requires_grad()) os << ", requires_grad=True";
+  if (t.grad_fn())
+    os << ", grad_fn=<" << t.grad_fn()->name() << ">";
+  else if (t.requires_grad())
+    os << ", requires_grad=True";
   return os << ')';
 }
 

@@ -49,8 +49,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     if (da != db && da != 1 && db != 1) {
-      throw ShapeError(std::string(op) + ": shapes " + shape_string(a) + " and " +
-                       shape_string(b) + " cannot be broadcast (dim " + std::to_string(i) + ": " +
+      throw ShapeError(std::string(op) + ": shapes " + shape_string(a) + " and " + shape_string(b) +
+                       " cannot be broadcast (dim " + std::to_string(i) + ": " +
                        std::to_string(da) + " vs " + std::to_string(db) + ")");
     }
     out[i] = da == 1 ? db : da;

@@ -7,8 +7,10 @@ namespace cajal::kernels {
 namespace {
 template <typename To, typename From>
 To convert_element(From v) {
-  if constexpr (std::is_same_v<To, bool>) return v != From(0);
-  else return static_cast<To>(v);
+  if constexpr (std::is_same_v<To, bool>)
+    return v != From(0);
+  else
+    return static_cast<To>(v);
 }
 }  // namespace
 
@@ -23,13 +25,13 @@ void copy(const Tensor& source, const Tensor& dest) {
       To* d = dest.data_ptr<To>();
       const From* s = source.data_ptr<From>();
       Shape ss = broadcast_strides(source.shape(), source.strides(), dest.shape());
-      for_each_row<2>(dest.shape(), {dest.strides(), ss},
-                      [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step,
-                          int64_t n) {
-                        for (int64_t j = 0; j < n; ++j) {
-                          d[at[0] + j * step[0]] = convert_element<To>(s[at[1] + j * step[1]]);
-                        }
-                      });
+      for_each_row<2>(
+          dest.shape(), {dest.strides(), ss},
+          [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step, int64_t n) {
+            for (int64_t j = 0; j < n; ++j) {
+              d[at[0] + j * step[0]] = convert_element<To>(s[at[1] + j * step[1]]);
+            }
+          });
     });
   });
 }

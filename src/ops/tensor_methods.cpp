@@ -8,7 +8,9 @@
 namespace cajal {
 
 Tensor Tensor::sum() const { return cajal::sum(*this); }
-Tensor Tensor::sum(const Dims& dims, bool keepdim) const { return cajal::sum(*this, dims, keepdim); }
+Tensor Tensor::sum(const Dims& dims, bool keepdim) const {
+  return cajal::sum(*this, dims, keepdim);
+}
 Tensor Tensor::mean() const { return cajal::mean(*this); }
 Tensor Tensor::mean(const Dims& dims, bool keepdim) const {
   return cajal::mean(*this, dims, keepdim);
@@ -16,7 +18,9 @@ Tensor Tensor::mean(const Dims& dims, bool keepdim) const {
 Tensor Tensor::max() const { return cajal::max(*this); }
 Tensor Tensor::min() const { return cajal::min(*this); }
 Tensor Tensor::argmax() const { return cajal::argmax(*this); }
-Tensor Tensor::argmax(int64_t dim, bool keepdim) const { return cajal::argmax(*this, dim, keepdim); }
+Tensor Tensor::argmax(int64_t dim, bool keepdim) const {
+  return cajal::argmax(*this, dim, keepdim);
+}
 Tensor Tensor::exp() const { return cajal::exp(*this); }
 Tensor Tensor::log() const { return cajal::log(*this); }
 Tensor Tensor::sqrt() const { return cajal::sqrt(*this); }

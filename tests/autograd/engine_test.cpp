@@ -195,8 +195,8 @@ TEST(FunctionalGrad, ReturnsGradientsWithoutTouchingGrad) {
 
 TEST(FunctionalGrad, WithRespectToAnIntermediate) {
   Tensor x = scalar64(3);
-  Tensor h = x * x;       // 9
-  Tensor y = h * h * 2;   // dy/dh = 4h = 36
+  Tensor h = x * x;      // 9
+  Tensor y = h * h * 2;  // dy/dh = 4h = 36
   EXPECT_DOUBLE_EQ(autograd::grad({y}, {h})[0].item(), 36.0);
 }
 
@@ -282,7 +282,8 @@ TEST(Gradcheck, PassesForACorrectOpAndNamesTheWorstElementOfAWrongOne) {
   // The sampled mode (large inputs) catches it too.
   Tensor big = randn({80, 80}, {.dtype = Dtype::float64, .requires_grad = true});
   EXPECT_FALSE(autograd::gradcheck(wrong_square, {big}).ok);
-  EXPECT_TRUE(autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0] * in[0]; }, {big}).ok);
+  EXPECT_TRUE(
+      autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0] * in[0]; }, {big}).ok);
 }
 
 TEST(Gradcheck, SecondOrderOfALinearOpChecksTheUpstreamGradientPath) {
@@ -293,9 +294,8 @@ TEST(Gradcheck, SecondOrderOfALinearOpChecksTheUpstreamGradientPath) {
   // A backward that ignores its upstream gradient is caught by the second-order pass.
   auto ignores_upstream = [](const std::vector<Tensor>& in) {
     const Tensor& v = in[0];
-    return autograd::record("ignores_upstream", (v * 3).detach(), {v}, [v](const Tensor& dy) {
-      return grads{3 * ones_like(dy) + 0 * v};
-    });
+    return autograd::record("ignores_upstream", (v * 3).detach(), {v},
+                            [v](const Tensor& dy) { return grads{3 * ones_like(dy) + 0 * v}; });
   };
   auto bad = autograd::gradcheck(ignores_upstream, {x}, {.check_second_order = true});
   EXPECT_FALSE(bad.ok);

@@ -31,7 +31,9 @@ TEST(ReduceKernel, IndicesFollowRowMajorOrderOfTheReducedDims) {
   using Best = std::pair<double, int64_t>;
   kernels::reduce<int64_t, double>(
       x, {true, false, true}, out, Best{-1e300, -1},
-      [](Best b, double v, int64_t i) { return v > b.first ? Best{v, i} : b; },
+      [](Best b, double v, int64_t i) {
+        return v > b.first ? Best{v, i} : b;
+      },
       [](Best a, Best b) { return b.first > a.first ? b : a; }, [](Best b) { return b.second; });
   // The largest element of each middle slice is at reduced position (1, 3) -> 1 * 4 + 3 = 7.
   EXPECT_EQ(to_vector<int64_t>(out), (std::vector<int64_t>{7, 7, 7}));

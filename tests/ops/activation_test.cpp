@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
@@ -18,20 +19,6 @@ namespace {
 
 using testing::GoldenCase;
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-// Expects `statement` to throw `type` with a message containing every string in `parts`.
-#define EXPECT_THROW_WITH(statement, type, ...)                               \
-  do {                                                                        \
-    try {                                                                     \
-      statement;                                                              \
-      ADD_FAILURE() << "expected " #type " from " #statement;                 \
-    } catch (const type& e) {                                                 \
-      for (const std::string& part : std::vector<std::string>{__VA_ARGS__}) { \
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos)        \
-            << "message \"" << e.what() << "\" lacks \"" << part << "\"";     \
-      }                                                                       \
-    }                                                                         \
-  } while (0)
 
 // ---------------------------------------------------------------------------------------------
 // Golden values (tools/golden/activation.py). Each case's params name the op and its arguments.

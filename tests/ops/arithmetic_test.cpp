@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
@@ -15,20 +16,6 @@ namespace {
 
 using testing::GoldenCase;
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-// Expects `statement` to throw `type` with a message containing every string in `parts`.
-#define EXPECT_THROW_WITH(statement, type, ...)                               \
-  do {                                                                        \
-    try {                                                                     \
-      statement;                                                              \
-      ADD_FAILURE() << "expected " #type " from " #statement;                 \
-    } catch (const type& e) {                                                 \
-      for (const std::string& part : std::vector<std::string>{__VA_ARGS__}) { \
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos)        \
-            << "message \"" << e.what() << "\" lacks \"" << part << "\"";     \
-      }                                                                       \
-    }                                                                         \
-  } while (0)
 
 // to_vector<bool> is not instantiated by the library; read bools through int64.
 std::vector<bool> to_bools(const Tensor& t) {

@@ -4,10 +4,13 @@
 #include <vector>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
 namespace {
+
+using testing::expect_error;
 
 using autograd::gradcheck;
 using autograd::GradcheckOptions;
@@ -214,17 +217,6 @@ TEST(Conv2d, Float32MatchesFloat64OnALargerBatch) {
   Tensor y64 =
       conv2d(x.to(Dtype::float64), w.to(Dtype::float64), b.to(Dtype::float64), {.padding = 1});
   EXPECT_TRUE(tensors_close(y, y64, 1e-4, 1e-4));
-}
-
-// Runs fn, expecting an exception of type E whose message contains `text`.
-template <typename E, typename Fn>
-void expect_error(Fn fn, const std::string& text) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an error containing \"" << text << "\"";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
 }
 
 TEST(ConvolutionErrors, NameTheOpAndTheShapes) {

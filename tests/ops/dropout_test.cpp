@@ -8,23 +8,10 @@
 #include <vector>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 
 namespace cajal {
 namespace {
-
-// Expects `statement` to throw `type` with a message containing every string in `parts`.
-#define EXPECT_THROW_WITH(statement, type, ...)                               \
-  do {                                                                        \
-    try {                                                                     \
-      statement;                                                              \
-      ADD_FAILURE() << "expected " #type " from " #statement;                 \
-    } catch (const type& e) {                                                 \
-      for (const std::string& part : std::vector<std::string>{__VA_ARGS__}) { \
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos)        \
-            << "message \"" << e.what() << "\" lacks \"" << part << "\"";     \
-      }                                                                       \
-    }                                                                         \
-  } while (0)
 
 // SELU's negative saturation, scale * alpha.
 constexpr double kAlpha = 1.7580993408473766;

@@ -6,10 +6,13 @@
 #include <string>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
 namespace {
+
+using testing::expect_error;
 
 using autograd::gradcheck;
 using autograd::GradcheckOptions;
@@ -249,19 +252,6 @@ TEST(Indexing, LargeGatherMatchesDefinition) {
   EXPECT_TRUE(ok);
   Tensor picked = index_select(x, 1, randperm(cols));
   EXPECT_TRUE(tensors_close(sum(picked, {1}), sum(x, {1}), 1e-12, 1e-12));
-}
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception";
-  } catch (const E& e) {
-    std::string message = e.what();
-    for (const auto& p : parts) EXPECT_NE(message.find(p), std::string::npos) << message;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
 }
 
 TEST(Indexing, Errors) {

@@ -7,10 +7,13 @@
 #include <vector>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
 namespace {
+
+using testing::expect_error;
 
 using autograd::gradcheck;
 using autograd::GradcheckOptions;
@@ -269,18 +272,6 @@ TEST(LinalgForward, LinearWeightGradientIsContiguousOutByIn) {
 
 // ---------------------------------------------------------------------------------------------
 // Errors.
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::string& message) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error: " << message;
-  } catch (const E& e) {
-    EXPECT_EQ(std::string(e.what()), message);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
 
 TEST(LinalgErrors, Messages) {
   expect_error<ShapeError>(

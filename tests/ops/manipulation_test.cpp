@@ -5,10 +5,13 @@
 #include <string>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
 namespace {
+
+using testing::expect_error;
 
 using autograd::gradcheck;
 using autograd::GradcheckOptions;
@@ -267,19 +270,6 @@ TEST(Manipulation, LargeTensorsMatchDefinition) {
   EXPECT_TRUE(ok);
   Tensor parts = cat({x.t(), x.t()}, 1);
   EXPECT_TRUE(tensors_close(parts.narrow(1, rows, rows), x.t(), 0, 0));
-}
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception";
-  } catch (const E& e) {
-    std::string message = e.what();
-    for (const auto& p : parts) EXPECT_NE(message.find(p), std::string::npos) << message;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
 }
 
 TEST(Manipulation, Errors) {

@@ -5,10 +5,13 @@
 #include <vector>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
 namespace {
+
+using testing::expect_error;
 
 using autograd::gradcheck;
 using autograd::GradcheckOptions;
@@ -188,16 +191,6 @@ TEST(Pooling, StrideDefaultsToKernelAndUnbatchedWorks) {
 TEST(Pooling, GlobalAdaptivePoolIsTheMean) {
   Tensor x = randn({2, 3, 5, 7}, {.dtype = Dtype::float64});
   EXPECT_TRUE(tensors_close(adaptive_avg_pool2d(x, 1), mean(x, {2, 3}, true), 1e-12, 1e-12));
-}
-
-template <typename E, typename Fn>
-void expect_error(Fn fn, const std::string& text) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an error containing \"" << text << "\"";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
 }
 
 TEST(PoolingErrors, NameTheOpAndTheValues) {

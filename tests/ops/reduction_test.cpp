@@ -6,10 +6,13 @@
 #include <string>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
 namespace {
+
+using testing::expect_error;
 
 using autograd::gradcheck;
 using autograd::GradcheckOptions;
@@ -33,7 +36,8 @@ Tensor run_case(const GoldenCase& c, const Tensor& x, Tensor* indices) {
   if (op == "mean") return has_dims ? mean(x, dims, keepdim) : mean(x);
   if (op == "var" || op == "std") {
     auto correction = static_cast<int64_t>(c.param("correction"));
-    if (op == "var") return has_dims ? var(x, dims, correction, keepdim) : var(x, Dims{}, correction);
+    if (op == "var")
+      return has_dims ? var(x, dims, correction, keepdim) : var(x, Dims{}, correction);
     return has_dims ? std(x, dims, correction, keepdim) : std(x, Dims{}, correction);
   }
   if (op == "max") return max(x);
@@ -479,18 +483,6 @@ TEST(ReductionThreads, OtherReductionsAgreeAcrossThreadCounts) {
 }
 
 // ---- errors -------------------------------------------------------------------------------------
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing \"" << text << "\"";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong error type: " << e.what();
-  }
-}
 
 TEST(ReductionErrors, EmptyTensorsHaveNoExtreme) {
   Tensor empty1 = zeros({0});

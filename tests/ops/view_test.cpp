@@ -7,25 +7,13 @@
 #include <string>
 
 #include "cajal/cajal.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal {
 namespace {
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-#define EXPECT_THROW_WITH(statement, type, ...)                               \
-  do {                                                                        \
-    try {                                                                     \
-      statement;                                                              \
-      ADD_FAILURE() << "expected " #type " from " #statement;                 \
-    } catch (const type& e) {                                                 \
-      for (const std::string& part : std::vector<std::string>{__VA_ARGS__}) { \
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos)        \
-            << "message \"" << e.what() << "\" lacks \"" << part << "\"";     \
-      }                                                                       \
-    }                                                                         \
-  } while (0)
 
 // ---------------------------------------------------------------------------------------------
 // Golden values (tools/golden/view.py). Views are exact: any difference is a routing bug.

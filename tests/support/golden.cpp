@@ -22,7 +22,8 @@ Tensor parse_tensor(const nlohmann::json& j) {
   Dtype dtype = parse_dtype(j.at("dtype").get<std::string>());
   Tensor t = empty(shape, dtype);
   const auto& data = j.at("data");
-  if (static_cast<int64_t>(data.size()) != t.numel()) throw ValueError("golden: data size mismatch");
+  if (static_cast<int64_t>(data.size()) != t.numel())
+    throw ValueError("golden: data size mismatch");
   dispatch(dtype, [&]<typename T>() {
     T* p = t.data_ptr<T>();
     for (size_t i = 0; i < data.size(); ++i) {
@@ -121,7 +122,8 @@ void check_golden(const GoldenCase& c, const std::function<Tensor(const std::vec
   y.backward(c.grad_outputs.at(0));
   for (size_t i = 0; i < c.grads.size(); ++i) {
     if (!c.grads[i]) continue;
-    EXPECT_TRUE(tensors_close(inputs[i].grad(), *c.grads[i], rtol, atol)) << "gradient of input " << i;
+    EXPECT_TRUE(tensors_close(inputs[i].grad(), *c.grads[i], rtol, atol))
+        << "gradient of input " << i;
   }
 }
 

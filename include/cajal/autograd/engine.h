@@ -17,8 +17,8 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
 // grad(). An input the outputs do not depend on gets an undefined Tensor unless allow_unused is
 // false, in which case it is an error.
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs = {},
-                         BackwardOptions options = {}, bool allow_unused = false);
+                         const std::vector<Tensor>& grad_outputs = {}, BackwardOptions options = {},
+                         bool allow_unused = false);
 
 // Sums `gradient` over broadcast dims so it has `shape` (the reverse of broadcasting).
 Tensor sum_to(const Tensor& gradient, const Shape& shape);

@@ -37,9 +37,9 @@ using BackwardFunction = std::function<grads(const Tensor& grad_output, const Te
 class Node : public std::enable_shared_from_this<Node> {
  public:
   struct Edge {
-    std::shared_ptr<Node> node;         // the input's grad_fn, or
-    std::shared_ptr<TensorImpl> leaf;   // the input itself when it is a leaf requiring grad
-    Shape shape;                        // the input's shape (broadcast gradients reduce to it)
+    std::shared_ptr<Node> node;        // the input's grad_fn, or
+    std::shared_ptr<TensorImpl> leaf;  // the input itself when it is a leaf requiring grad
+    Shape shape;                       // the input's shape (broadcast gradients reduce to it)
     Dtype dtype = Dtype::float32;
     bool needs_grad() const { return node || leaf; }
   };
@@ -92,10 +92,9 @@ Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>&
   if constexpr (std::is_invocable_v<Fn, const Tensor&, const Tensor&>) {
     return record_node(name, output, inputs, BackwardFunction(std::forward<Fn>(backward)));
   } else {
-    return record_node(name, output, inputs,
-                       [fn = std::forward<Fn>(backward)](const Tensor& dy, const Tensor&) {
-                         return fn(dy);
-                       });
+    return record_node(
+        name, output, inputs,
+        [fn = std::forward<Fn>(backward)](const Tensor& dy, const Tensor&) { return fn(dy); });
   }
 }
 

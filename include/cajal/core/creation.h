@@ -28,7 +28,7 @@ Tensor rand(const Shape& shape, TensorOptions options = {});   // uniform [0, 1)
 Tensor randn(const Shape& shape, TensorOptions options = {});  // standard normal
 Tensor randint(int64_t low, int64_t high, const Shape& shape,
                TensorOptions options = {.dtype = Dtype::int64});  // uniform integers [low, high)
-Tensor bernoulli(const Tensor& probabilities);                     // 1 with probability p
+Tensor bernoulli(const Tensor& probabilities);                    // 1 with probability p
 Tensor bernoulli(const Shape& shape, double p, TensorOptions options = {});
 Tensor randperm(int64_t n, TensorOptions options = {.dtype = Dtype::int64});
 
@@ -41,7 +41,8 @@ Tensor randn_like(const Tensor& like);
 
 // From values: tensor({1, 2, 3}), tensor({{1, 2}, {3, 4}}, {.dtype = int64}).
 Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
-Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows,
+              TensorOptions options = {});
 // From a vector of any element type: the dtype is the element's (float -> float32, ...).
 template <typename T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape);

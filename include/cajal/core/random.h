@@ -13,9 +13,9 @@ class Generator {
   explicit Generator(uint64_t seed = 0x5eed) { seed_with(seed); }
   void seed_with(uint64_t seed);
   uint64_t next_u64();
-  double uniform();        // [0, 1)
-  float uniform_float();   // [0, 1)
-  double normal();         // standard normal (Box-Muller, caching the second value)
+  double uniform();       // [0, 1)
+  float uniform_float();  // [0, 1)
+  double normal();        // standard normal (Box-Muller, caching the second value)
   int64_t integer(int64_t low, int64_t high);  // [low, high)
 
  private:

@@ -13,8 +13,8 @@ class Scalar {
  public:
   Scalar() = default;
   template <typename T>
-    requires std::is_arithmetic_v<T>
-  Scalar(T value) {  // NOLINT(google-explicit-constructor): numbers convert implicitly on purpose
+  requires std::is_arithmetic_v<T> Scalar(
+      T value) {  // NOLINT(google-explicit-constructor): numbers convert implicitly on purpose
     if constexpr (std::is_same_v<T, bool>) {
       kind_ = Kind::boolean;
       integer_ = value;
@@ -38,9 +38,12 @@ class Scalar {
 
   template <typename T>
   T to() const {
-    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(real_);
-    else if constexpr (std::is_same_v<T, bool>) return kind_ == Kind::real ? real_ != 0 : integer_ != 0;
-    else return kind_ == Kind::real ? static_cast<T>(real_) : static_cast<T>(integer_);
+    if constexpr (std::is_floating_point_v<T>)
+      return static_cast<T>(real_);
+    else if constexpr (std::is_same_v<T, bool>)
+      return kind_ == Kind::real ? real_ != 0 : integer_ != 0;
+    else
+      return kind_ == Kind::real ? static_cast<T>(real_) : static_cast<T>(integer_);
   }
 
   // The dtype of `tensor op scalar` for a tensor of dtype `tensor_dtype`: a scalar widens an

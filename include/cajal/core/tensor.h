@@ -81,7 +81,7 @@ class Tensor {
   bool requires_grad() const;
   // Marks a leaf tensor as a parameter to differentiate with respect to. Float tensors only.
   Tensor& requires_grad_(bool requires_grad = true);
-  Tensor grad() const;                  // Undefined until a backward pass reaches this tensor.
+  Tensor grad() const;                      // Undefined until a backward pass reaches this tensor.
   void set_grad(const Tensor& grad) const;  // set_grad(Tensor()) clears it.
   const std::shared_ptr<autograd::Node>& grad_fn() const;
   bool is_leaf() const;
@@ -164,8 +164,8 @@ class Tensor {
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
-  Shape strides;           // in elements
-  int64_t offset = 0;      // in elements
+  Shape strides;       // in elements
+  int64_t offset = 0;  // in elements
   Dtype dtype = Dtype::float32;
   bool requires_grad = false;
   Tensor grad;
@@ -174,10 +174,10 @@ struct TensorImpl {
 
 class TensorIndex {
  public:
-  TensorIndex(int64_t index) : kind_(Kind::integer), integer_(index) {}  // NOLINT
-  TensorIndex(int index) : kind_(Kind::integer), integer_(index) {}      // NOLINT
-  TensorIndex(Slice slice) : kind_(Kind::slice), slice_(slice) {}        // NOLINT
-  TensorIndex(NewAxis) : kind_(Kind::new_axis) {}                        // NOLINT
+  TensorIndex(int64_t index) : kind_(Kind::integer), integer_(index) {}              // NOLINT
+  TensorIndex(int index) : kind_(Kind::integer), integer_(index) {}                  // NOLINT
+  TensorIndex(Slice slice) : kind_(Kind::slice), slice_(slice) {}                    // NOLINT
+  TensorIndex(NewAxis) : kind_(Kind::new_axis) {}                                    // NOLINT
   TensorIndex(Tensor indices) : kind_(Kind::tensor), tensor_(std::move(indices)) {}  // NOLINT
 
   enum class Kind { integer, slice, new_axis, tensor };

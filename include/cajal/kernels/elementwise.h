@@ -13,17 +13,17 @@ template <typename Out, typename In, typename F>
 void map(const Tensor& x, const Tensor& out, F f) {
   const In* xp = x.data_ptr<In>();
   Out* op = out.data_ptr<Out>();
-  for_each_row<2>(out.shape(), {out.strides(), x.strides()},
-                  [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step,
-                      int64_t n) {
-                    Out* o = op + at[0];
-                    const In* a = xp + at[1];
-                    if (step[0] == 1 && step[1] == 1) {
-                      for (int64_t j = 0; j < n; ++j) o[j] = f(a[j]);
-                    } else {
-                      for (int64_t j = 0; j < n; ++j) o[j * step[0]] = f(a[j * step[1]]);
-                    }
-                  });
+  for_each_row<2>(
+      out.shape(), {out.strides(), x.strides()},
+      [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step, int64_t n) {
+        Out* o = op + at[0];
+        const In* a = xp + at[1];
+        if (step[0] == 1 && step[1] == 1) {
+          for (int64_t j = 0; j < n; ++j) o[j] = f(a[j]);
+        } else {
+          for (int64_t j = 0; j < n; ++j) o[j * step[0]] = f(a[j * step[1]]);
+        }
+      });
 }
 
 // out[i] = f(a[i], b[i]) with a and b broadcast to out's shape.
@@ -34,24 +34,24 @@ void map2(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
   Out* op = out.data_ptr<Out>();
   Shape sa = broadcast_strides(a.shape(), a.strides(), out.shape());
   Shape sb = broadcast_strides(b.shape(), b.strides(), out.shape());
-  for_each_row<3>(out.shape(), {out.strides(), sa, sb},
-                  [&](const std::array<int64_t, 3>& at, const std::array<int64_t, 3>& step,
-                      int64_t n) {
-                    Out* o = op + at[0];
-                    const A* x = ap + at[1];
-                    const B* y = bp + at[2];
-                    if (step[0] == 1 && step[1] == 1 && step[2] == 1) {
-                      for (int64_t j = 0; j < n; ++j) o[j] = f(x[j], y[j]);
-                    } else if (step[0] == 1 && step[1] == 1 && step[2] == 0) {
-                      const B yv = *y;
-                      for (int64_t j = 0; j < n; ++j) o[j] = f(x[j], yv);
-                    } else if (step[0] == 1 && step[1] == 0 && step[2] == 1) {
-                      const A xv = *x;
-                      for (int64_t j = 0; j < n; ++j) o[j] = f(xv, y[j]);
-                    } else {
-                      for (int64_t j = 0; j < n; ++j) o[j * step[0]] = f(x[j * step[1]], y[j * step[2]]);
-                    }
-                  });
+  for_each_row<3>(
+      out.shape(), {out.strides(), sa, sb},
+      [&](const std::array<int64_t, 3>& at, const std::array<int64_t, 3>& step, int64_t n) {
+        Out* o = op + at[0];
+        const A* x = ap + at[1];
+        const B* y = bp + at[2];
+        if (step[0] == 1 && step[1] == 1 && step[2] == 1) {
+          for (int64_t j = 0; j < n; ++j) o[j] = f(x[j], y[j]);
+        } else if (step[0] == 1 && step[1] == 1 && step[2] == 0) {
+          const B yv = *y;
+          for (int64_t j = 0; j < n; ++j) o[j] = f(x[j], yv);
+        } else if (step[0] == 1 && step[1] == 0 && step[2] == 1) {
+          const A xv = *x;
+          for (int64_t j = 0; j < n; ++j) o[j] = f(xv, y[j]);
+        } else {
+          for (int64_t j = 0; j < n; ++j) o[j * step[0]] = f(x[j * step[1]], y[j * step[2]]);
+        }
+      });
 }
 
 // out[i] = f(a[i], b[i], c[i]) with all three broadcast to out's shape.
@@ -64,14 +64,14 @@ void map3(const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out, 
   Shape sa = broadcast_strides(a.shape(), a.strides(), out.shape());
   Shape sb = broadcast_strides(b.shape(), b.strides(), out.shape());
   Shape sc = broadcast_strides(c.shape(), c.strides(), out.shape());
-  for_each_row<4>(out.shape(), {out.strides(), sa, sb, sc},
-                  [&](const std::array<int64_t, 4>& at, const std::array<int64_t, 4>& step,
-                      int64_t n) {
-                    for (int64_t j = 0; j < n; ++j) {
-                      op[at[0] + j * step[0]] = f(ap[at[1] + j * step[1]], bp[at[2] + j * step[2]],
-                                                  cp[at[3] + j * step[3]]);
-                    }
-                  });
+  for_each_row<4>(
+      out.shape(), {out.strides(), sa, sb, sc},
+      [&](const std::array<int64_t, 4>& at, const std::array<int64_t, 4>& step, int64_t n) {
+        for (int64_t j = 0; j < n; ++j) {
+          op[at[0] + j * step[0]] =
+              f(ap[at[1] + j * step[1]], bp[at[2] + j * step[2]], cp[at[3] + j * step[3]]);
+        }
+      });
 }
 
 // Copies `source` (broadcast to dest's shape, any dtype) into `dest`, converting elements.

@@ -68,8 +68,8 @@ void reduce(const Tensor& x, const std::vector<bool>& reduce_dim, const Tensor& 
     for (int64_t i = 0; i < outputs; ++i) op[i] = finalize(init);
     return;
   }
-  const bool big = outputs * inner >= parallel_grain && omp_get_max_threads() > 1 &&
-                   !omp_in_parallel();
+  const bool big =
+      outputs * inner >= parallel_grain && omp_get_max_threads() > 1 && !omp_in_parallel();
   auto base_of = [&](int64_t o) {
     int64_t offset = 0;
     for (int64_t d = static_cast<int64_t>(plan.kept_shape.size()) - 1; d >= 0; --d) {
