@@ -22,6 +22,8 @@ struct Formatter {
   int width = 1;
 
   std::string format(double v) const {
+    if (std::isnan(v) && style != Style::boolean) return "nan";
+    if (std::isinf(v) && style != Style::boolean) return v > 0 ? "inf" : "-inf";
     char buffer[64];
     switch (style) {
       case Style::boolean:
@@ -30,31 +32,13 @@ struct Formatter {
         std::snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(v));
         break;
       case Style::whole_float:
-        if (std::isfinite(v))
-          std::snprintf(buffer, sizeof buffer, "%.0f.", v);
-        else
-          std::snprintf(buffer, sizeof buffer, "%s",
-                        std::isnan(v) ? "nan"
-                        : v > 0       ? "inf"
-                                      : "-inf");
+        std::snprintf(buffer, sizeof buffer, "%.0f.", v);
         break;
       case Style::fixed:
-        if (std::isfinite(v))
-          std::snprintf(buffer, sizeof buffer, "%.4f", v);
-        else
-          std::snprintf(buffer, sizeof buffer, "%s",
-                        std::isnan(v) ? "nan"
-                        : v > 0       ? "inf"
-                                      : "-inf");
+        std::snprintf(buffer, sizeof buffer, "%.4f", v);
         break;
       case Style::scientific:
-        if (std::isfinite(v))
-          std::snprintf(buffer, sizeof buffer, "%.4e", v);
-        else
-          std::snprintf(buffer, sizeof buffer, "%s",
-                        std::isnan(v) ? "nan"
-                        : v > 0       ? "inf"
-                                      : "-inf");
+        std::snprintf(buffer, sizeof buffer, "%.4e", v);
         break;
     }
     return buffer;
@@ -150,7 +134,10 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
       f.style = whole ? Formatter::Style::whole_float : Formatter::Style::fixed;
     }
   }
-  for (double v : visible) f.width = std::max<int>(f.width, static_cast<int>(f.format(v).size()));
+  // Like PyTorch, the column width comes from the finite values; nan and inf are padded to it.
+  for (double v : visible) {
+    if (std::isfinite(v)) f.width = std::max<int>(f.width, static_cast<int>(f.format(v).size()));
+  }
 
   const char* prefix = "tensor(";
   os << prefix;

@@ -43,39 +43,18 @@ IndexError out_of_range(const char* op, int64_t value, int64_t dim, int64_t size
                     std::to_string(size));
 }
 
-// Like kernels::for_each_row, on one thread: for loops whose rows may write the same elements.
-template <size_t N, typename Body>
-void for_each_row_serial(const Shape& shape, const std::array<Shape, N>& strides, Body&& body) {
-  if (shape_numel(shape) == 0) return;
-  kernels::Collapsed<N> c = kernels::collapse_dims<N>(shape, strides);
-  const int64_t rank = static_cast<int64_t>(c.shape.size());
-  const int64_t count = c.shape.back();
-  const int64_t rows = shape_numel(shape) / count;
-  std::array<int64_t, N> inner;
-  for (size_t k = 0; k < N; ++k) inner[k] = c.strides[k].back();
-  for (int64_t row = 0; row < rows; ++row) {
-    std::array<int64_t, N> offsets{};
-    int64_t rest = row;
-    for (int64_t d = rank - 2; d >= 0; --d) {
-      int64_t i = rest % c.shape[d];
-      rest /= c.shape[d];
-      for (size_t k = 0; k < N; ++k) offsets[k] += i * c.strides[k][d];
-    }
-    body(offsets, inner, count);
-  }
-}
-
 // Throws unless every element of `index` (int64, any strides) is in [0, size).
 void check_range(const Tensor& index, int64_t size, int64_t dim, const char* op) {
   const int64_t* ip = index.data_ptr<int64_t>();
-  for_each_row_serial<1>(
+  kernels::for_each_row<1>(
       index.shape(), {index.strides()},
       [&](const std::array<int64_t, 1>& at, const std::array<int64_t, 1>& step, int64_t n) {
         for (int64_t j = 0; j < n; ++j) {
           int64_t v = ip[at[0] + j * step[0]];
           if (v < 0 || v >= size) throw out_of_range(op, v, dim, size);
         }
-      });
+      },
+      kernels::Threading::serial);
 }
 
 // Checks gather/scatter_add's shape rule: index has x's rank and fits in x off `dim`.
@@ -141,7 +120,7 @@ Tensor scatter_add_kernel(const Tensor& x, int64_t dim, const Tensor& index, con
   dispatch(x.dtype(), [&]<typename T>() {
     const T* sp = src.data_ptr<T>();
     T* op = out.data_ptr<T>();
-    for_each_row_serial<3>(
+    kernels::for_each_row<3>(
         index.shape(), {index.strides(), src.strides(), out_strides},
         [&](const std::array<int64_t, 3>& at, const std::array<int64_t, 3>& step, int64_t n) {
           for (int64_t j = 0; j < n; ++j) {
@@ -153,7 +132,8 @@ Tensor scatter_add_kernel(const Tensor& x, int64_t dim, const Tensor& index, con
               target += value;
             }
           }
-        });
+        },
+        kernels::Threading::serial);
   });
   return out;
 }
@@ -319,7 +299,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   Tensor flat = indices.detach().reshape({-1});
   const int64_t count = flat.numel();
   const int64_t* ip = flat.data_ptr<int64_t>();
-  for_each_row_serial<1>(
+  kernels::for_each_row<1>(
       flat.shape(), {flat.strides()},
       [&](const std::array<int64_t, 1>& at, const std::array<int64_t, 1>& step, int64_t n) {
         for (int64_t j = 0; j < n; ++j) {
@@ -330,7 +310,8 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
                              shape_string(weight.shape()) + ")");
           }
         }
-      });
+      },
+      kernels::Threading::serial);
   Tensor y = gather_kernel(weight, 0, spread_index(flat, 0, {count, width}));
   Shape out_shape = indices.shape();
   out_shape.push_back(width);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 
 #include "cajal/cajal.h"
@@ -208,6 +209,11 @@ TEST(Printing, SmallFloatTensorLooksLikePyTorch) {
   EXPECT_EQ(to_string(full({}, 2.5, {.dtype = Dtype::float64})), "tensor(2.5000, dtype=float64)");
   EXPECT_EQ(to_string(zeros({0, 3})), "tensor([], shape=[0, 3])");
   EXPECT_EQ(to_string(ones({2}, {.requires_grad = true})), "tensor([1., 1.], requires_grad=True)");
+}
+
+TEST(Printing, NonFiniteValues) {
+  EXPECT_EQ(to_string(tensor({NAN, INFINITY, 1.5})), "tensor([   nan,    inf, 1.5000])");
+  EXPECT_EQ(to_string(tensor({-INFINITY, 2})), "tensor([-inf, 2.])");
 }
 
 TEST(Printing, BigTensorsElideTheMiddle) {

@@ -60,8 +60,12 @@ Collapsed<N> collapse_dims(const Shape& shape, const std::array<Shape, N>& strid
   return merged;
 }
 
+// Threading of for_each_row: `serial` for loops whose rows may write the same elements (scatter).
+enum class Threading { parallel, serial };
+
 template <size_t N, typename Body>
-void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, Body&& body) {
+void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, Body&& body,
+                  Threading threading = Threading::parallel) {
   int64_t numel = shape_numel(shape);
   if (numel == 0) return;
   Collapsed<N> c = collapse_dims(shape, strides);
@@ -70,7 +74,8 @@ void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, Body&
   const int64_t rows = numel / count;
   std::array<int64_t, N> inner;
   for (size_t k = 0; k < N; ++k) inner[k] = c.strides[k].back();
-  const bool parallel = numel >= parallel_grain && omp_get_max_threads() > 1 && !omp_in_parallel();
+  const bool parallel = threading == Threading::parallel && numel >= parallel_grain &&
+                        omp_get_max_threads() > 1 && !omp_in_parallel();
 
   if (rows == 1) {
     if (!parallel) {
