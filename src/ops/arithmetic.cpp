@@ -20,7 +20,20 @@ Tensor scalar_tensor(Scalar value, Dtype dtype) {
 }
 
 namespace {
-Dtype result_type(const Tensor& a, const Tensor& b) { return promote_types(a.dtype(), b.dtype()); }
+// PyTorch's rule: tensors with dims decide the dtype within a category (bool < integer <
+// floating); a 0-dim tensor can only raise the category. So float32 [3] * float64 [] is float32,
+// while int64 [3] * float64 [] is float64.
+Dtype result_type(const Tensor& a, const Tensor& b) {
+  bool a_scalar = a.dim() == 0, b_scalar = b.dim() == 0;
+  if (a_scalar == b_scalar) return promote_types(a.dtype(), b.dtype());
+  Dtype dimensioned = a_scalar ? b.dtype() : a.dtype();
+  Dtype zero_dim = a_scalar ? a.dtype() : b.dtype();
+  if (is_floating_point(dimensioned)) return dimensioned;
+  if (dimensioned == Dtype::bool_ || is_floating_point(zero_dim)) {
+    return promote_types(dimensioned, zero_dim);
+  }
+  return dimensioned;
+}
 
 // float32 for integer true division and for other float-only results.
 Dtype floating_result(Dtype d) { return is_floating_point(d) ? d : Dtype::float32; }

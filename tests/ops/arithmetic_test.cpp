@@ -477,15 +477,19 @@ TEST(ArithmeticPromotion, TensorScalar) {
   EXPECT_EQ((b + true).dtype(), bool_);
 }
 
-// We promote 0-dim tensors like any other tensor: float32 [3] * float64 [] is float64. PyTorch
-// gives float32 there (a 0-dim tensor does not promote a dimensioned one of the same category).
-// Written down here so a change to either behaviour is deliberate.
-TEST(ArithmeticPromotion, ZeroDimTensorsPromoteLikeAnyTensor) {
+// As PyTorch: a 0-dim tensor raises the category (bool < integer < floating) of a tensor with dims
+// but not its precision within the category (values checked against torch 1.13).
+TEST(ArithmeticPromotion, ZeroDimTensorsRaiseTheCategoryOnly) {
   Tensor f = tensor({1, 2, 3});
   Tensor d0 = full({}, 2.0, {.dtype = float64});
   Tensor y = f * d0;
-  EXPECT_EQ(y.dtype(), float64);
+  EXPECT_EQ(y.dtype(), float32);
   EXPECT_EQ(to_vector<double>(y), (std::vector<double>{2, 4, 6}));
+  EXPECT_EQ((tensor({1, 2}, {.dtype = int64}) * d0).dtype(), float64);
+  EXPECT_EQ((tensor({1, 0}, {.dtype = bool_}) + full({}, 3, {.dtype = int64})).dtype(), int64);
+  EXPECT_EQ((tensor({1, 2}, {.dtype = uint8}) + full({}, 300, {.dtype = int64})).dtype(), uint8);
+  EXPECT_EQ((d0 * full({}, 2.0)).dtype(), float64);  // both 0-dim: ordinary promotion
+  EXPECT_EQ(where(tensor({1}, {.dtype = bool_}), tensor({1}), d0).dtype(), float32);
   // The gradient still comes back in each input's own dtype.
   Tensor x = tensor({1, 2, 3}, {.requires_grad = true});
   Tensor s = full({}, 2.0, {.dtype = float64, .requires_grad = true});
