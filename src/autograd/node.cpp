@@ -23,7 +23,8 @@ Node::Node(std::string name, BackwardFunction backward, std::vector<Edge> edges,
     : name_(std::move(name)),
       backward_(std::move(backward)),
       edges_(std::move(edges)),
-      saved_output_(std::move(saved_output)) {}
+      saved_output_(std::move(saved_output)),
+      output_version_(saved_output_.storage()->version()) {}
 
 Node::~Node() {
   for (Edge& edge : edges_) {
@@ -54,15 +55,16 @@ grads Node::apply(const Tensor& grad_output, bool create_graph) {
                 "); its saved values were freed after the first backward. Pass "
                 "retain_graph=true to the first backward to keep them");
   }
-  for (const SavedVersion& saved : versions_) {
-    std::shared_ptr<Storage> storage = saved.storage.lock();
-    if (storage && storage->version() != saved.version) {
+  auto check_version = [&](const std::shared_ptr<Storage>& storage, int64_t version) {
+    if (storage && storage->version() != version) {
       throw Error("backward of " + name_ +
                   ": a tensor it used was modified in place after the op ran (version " +
-                  std::to_string(saved.version) + ", now " + std::to_string(storage->version()) +
+                  std::to_string(version) + ", now " + std::to_string(storage->version()) +
                   "); modify a clone instead, or modify it after backward");
     }
-  }
+  };
+  for (const Edge& edge : edges_) check_version(edge.storage.lock(), edge.version);
+  check_version(saved_output_.storage(), output_version_);
   Tensor output = saved_output_;
   if (create_graph) {
     // Reconnect the output to this node, so backward formulas using it are differentiated too.
@@ -82,15 +84,6 @@ grads Node::apply(const Tensor& grad_output, bool create_graph) {
 void Node::release() {
   backward_ = nullptr;
   saved_output_ = Tensor();
-  versions_.clear();
-}
-
-bool needs_recording(std::initializer_list<Tensor> inputs) {
-  if (!is_grad_enabled()) return false;
-  for (const Tensor& t : inputs) {
-    if (t.defined() && t.requires_grad()) return true;
-  }
-  return false;
 }
 
 bool needs_recording(const std::vector<Tensor>& inputs) {
@@ -109,6 +102,8 @@ Tensor record_node(const char* name, const Tensor& output, const std::vector<Ten
     if (!input.defined()) continue;
     edges[i].shape = input.shape();
     edges[i].dtype = input.dtype();
+    edges[i].storage = input.storage();
+    edges[i].version = input.storage()->version();
     if (!input.requires_grad()) continue;
     if (input.grad_fn()) {
       edges[i].node = input.grad_fn();
@@ -119,11 +114,6 @@ Tensor record_node(const char* name, const Tensor& output, const std::vector<Ten
   // The node keeps the output's data without its grad_fn, so output -> node -> output is no cycle.
   Tensor saved = output.grad_fn() ? output.detach() : output;
   auto node = std::make_shared<Node>(name, std::move(backward), std::move(edges), saved);
-  node->versions_.reserve(inputs.size() + 1);
-  for (const Tensor& input : inputs) {
-    if (input.defined()) node->versions_.push_back({input.storage(), input.storage()->version()});
-  }
-  node->versions_.push_back({output.storage(), output.storage()->version()});
   Tensor result = make_view(output, output.shape(), output.strides(), output.storage_offset());
   result.impl()->requires_grad = true;
   result.impl()->grad_fn = std::move(node);

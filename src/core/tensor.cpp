@@ -169,23 +169,27 @@ void check_result_type(const Tensor& t, Dtype result, const char* op) {
   }
 }
 
-// self = f(self, other) elementwise, other broadcast to self and converted to self's dtype.
-template <typename F>
-void update_in_place(Tensor& self, const Tensor& other, const char* op, F f) {
+// Checks that `other` broadcasts to self's shape and returns it ready to be read while self is
+// written: copied first when it shares self's storage (overlapping views).
+Tensor in_place_source(const Tensor& self, const Tensor& other, const char* op) {
   if (broadcast_shapes(self.shape(), other.shape(), op) != self.shape()) {
     throw ShapeError(std::string(op) + ": shape " + shape_string(other.shape()) +
                      " cannot be broadcast to the in-place target's shape " +
                      shape_string(self.shape()));
   }
+  if (other.storage() != self.storage()) return other;
+  Tensor copy = empty(other.shape(), other.dtype());
+  kernels::copy(other, copy);
+  return copy;
+}
+
+// self = f(self, other) elementwise, other broadcast to self and converted to self's dtype.
+template <typename F>
+void update_in_place(Tensor& self, const Tensor& other, const char* op, F f) {
+  Tensor source = in_place_source(self, other, op);
   check_result_type(self, promote_types(self.dtype(), other.dtype()), op);
   check_in_place(self, op);
-  Tensor source = other;
-  if (other.storage() == self.storage()) {  // overlapping views: read from a copy
-    source = empty(other.shape(), self.dtype());
-    kernels::copy(other, source);
-  } else {
-    source = kernels::convert(other, self.dtype());
-  }
+  source = kernels::convert(source, self.dtype());
   dispatch(self.dtype(), [&]<typename T>() {
     kernels::map2<T, T, T>(self, source, self, f.template operator()<T>());
   });
@@ -204,16 +208,8 @@ Tensor& Tensor::fill_(Scalar value) {
 }
 
 Tensor& Tensor::copy_(const Tensor& source) {
-  if (broadcast_shapes(shape(), source.shape(), "copy_") != shape()) {
-    throw ShapeError("copy_: shape " + shape_string(source.shape()) +
-                     " cannot be broadcast to the target's shape " + shape_string(shape()));
-  }
+  Tensor from = in_place_source(*this, source, "copy_");
   check_in_place(*this, "copy_");
-  Tensor from = source;
-  if (source.storage() == storage()) {  // overlapping views: read from a copy
-    from = empty(source.shape(), source.dtype());
-    kernels::copy(source, from);
-  }
   kernels::copy(from, *this);  // converts between dtypes, as PyTorch's copy_
   return *this;
 }

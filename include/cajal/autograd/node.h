@@ -41,6 +41,10 @@ class Node : public std::enable_shared_from_this<Node> {
     std::shared_ptr<TensorImpl> leaf;  // the input itself when it is a leaf requiring grad
     Shape shape;                       // the input's shape (broadcast gradients reduce to it)
     Dtype dtype = Dtype::float32;
+    // The input's storage and its version when the op ran: backward refuses to run on values
+    // modified in place since (it would compute a wrong gradient silently).
+    std::weak_ptr<Storage> storage;
+    int64_t version = 0;
     bool needs_grad() const { return node || leaf; }
   };
 
@@ -63,20 +67,10 @@ class Node : public std::enable_shared_from_this<Node> {
   BackwardFunction backward_;
   std::vector<Edge> edges_;
   Tensor saved_output_;  // the output's data, without grad_fn (no reference cycle)
-  // The storage versions of the inputs and the output when the op ran: backward refuses to run
-  // on values modified in place since (it would compute a wrong gradient silently).
-  struct SavedVersion {
-    std::weak_ptr<Storage> storage;
-    int64_t version;
-  };
-  std::vector<SavedVersion> versions_;
-
-  friend Tensor record_node(const char*, const Tensor&, const std::vector<Tensor>&,
-                            BackwardFunction);
+  int64_t output_version_ = 0;
 };
 
 // Whether an op on these inputs must be recorded: grad mode on and some input requires grad.
-bool needs_recording(std::initializer_list<Tensor> inputs);
 bool needs_recording(const std::vector<Tensor>& inputs);
 
 // Attaches `output` to the graph as the result of op `name` on `inputs` and returns it. Returns
