@@ -26,6 +26,12 @@ class Storage {
 
   static constexpr size_t alignment = 64;
 
+  // Bytes held by all live storages of the process, and the most held at once since the last
+  // reset_peak_bytes(). What gradient checkpointing saves, and what benchmarks report as memory.
+  static int64_t live_bytes();
+  static int64_t peak_bytes();
+  static void reset_peak_bytes();
+
  private:
   void* data_ = nullptr;
   size_t bytes_ = 0;

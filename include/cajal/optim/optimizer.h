@@ -1,0 +1,223 @@
+#pragma once
+// Optimizer: updates parameters from their gradients. Every optimizer has parameter groups (each
+// with its own options: learning rate, weight decay, ...), zero_grad(), step(), and a state dict
+// that restores it exactly, so training resumes bit for bit.
+//
+//   optim::SGD opt(net.parameters(), {.lr = 0.1, .momentum = 0.9});
+//   opt.zero_grad(); loss.backward(); opt.step();
+//
+//   // Per-group options: a small rate for a pretrained trunk, a larger one for the head.
+//   optim::SGD opt({{trunk->parameters(), {.lr = 1e-4, .momentum = 0.9}},
+//                   {head->parameters(), {.lr = 1e-2, .momentum = 0.9}}});
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cajal/core/creation.h"
+#include "cajal/core/ordered_dict.h"
+#include "cajal/core/tensor.h"
+#include "cajal/ops/arithmetic.h"
+
+namespace cajal::optim {
+
+class Optimizer {
+ public:
+  explicit Optimizer(std::string name) : name_(std::move(name)) {}
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One update from the parameters' current grad(); parameters without a gradient are skipped.
+  // Runs without recording a graph.
+  void step();
+  // For methods that evaluate the loss several times per step (L-BFGS, conjugate gradient,
+  // Newton): `closure` clears the gradients, computes the loss, calls backward() and returns the
+  // loss. Other optimizers call it once, then step(). Returns the loss of the first evaluation.
+  Tensor step(const std::function<Tensor()>& closure);
+  // Clears the gradient of every parameter: set to undefined, or filled with zeros.
+  void zero_grad(bool set_to_none = true);
+
+  const std::string& name() const { return name_; }
+  virtual size_t num_param_groups() const = 0;
+  virtual const std::vector<Tensor>& params(size_t group) const = 0;
+  std::vector<Tensor> parameters() const;  // all groups, in order
+  virtual double lr(size_t group) const = 0;
+  virtual void set_lr(size_t group, double lr) = 0;
+  // The option 1cycle cycles against the learning rate: momentum for SGD and RMSprop, beta1 for
+  // the Adam family; nullopt for optimizers without one. set_momentum throws ValueError then.
+  virtual std::optional<double> momentum(size_t group) const;
+  virtual void set_momentum(size_t group, double momentum);
+
+  // Options of every group and the per-parameter state, as named tensors:
+  //   "param_groups.0.lr" (float64 []), "param_groups.0.size" (int64 []),
+  //   "state.3.exp_avg" (the 4th parameter overall), ...
+  virtual StateDict state_dict() const = 0;
+  // Restores options and state; ValueError naming the key when the groups, parameter counts or
+  // state shapes do not match this optimizer.
+  virtual void load_state_dict(const StateDict& state) = 0;
+
+ protected:
+  // The update itself, called by step() under no_grad.
+  virtual void update() = 0;
+  // The closure form; the default evaluates the closure once (with grad mode on), then update().
+  virtual Tensor update(const std::function<Tensor()>& closure);
+
+ private:
+  std::string name_;
+};
+
+// A group of parameters sharing options.
+template <typename Options>
+struct ParamGroup {
+  std::vector<Tensor> params;
+  Options options{};
+};
+
+// The common part of optimizers whose options are a struct `Options` with a `lr` field, a
+// `validate(const std::string& optimizer)` member that throws ValueError for a bad option, and a
+// `visit(f)` member that calls f(name, field) for every field (double, bool, int64_t or
+// std::pair<double, double>) so state dicts can save and restore them.
+template <typename Options>
+class OptimizerBase : public Optimizer {
+ public:
+  using Group = ParamGroup<Options>;
+
+  OptimizerBase(std::string name, std::vector<Tensor> params, Options options)
+      : OptimizerBase(std::move(name), std::vector<Group>{Group{std::move(params), options}}) {}
+  OptimizerBase(std::string name, std::vector<Group> groups) : Optimizer(std::move(name)) {
+    for (Group& group : groups) add_param_group(std::move(group));
+  }
+
+  // Adds a group (for example, the layers unfrozen in a later phase of fine-tuning).
+  void add_param_group(Group group);
+
+  std::vector<Group>& param_groups() { return groups_; }
+  const std::vector<Group>& param_groups() const { return groups_; }
+  size_t num_param_groups() const override { return groups_.size(); }
+  const std::vector<Tensor>& params(size_t group) const override { return groups_.at(group).params; }
+  double lr(size_t group) const override { return groups_.at(group).options.lr; }
+  void set_lr(size_t group, double lr) override { groups_.at(group).options.lr = lr; }
+
+  StateDict state_dict() const override;
+  void load_state_dict(const StateDict& state) override;
+
+ protected:
+  // The state of parameter `index` of `group` (empty until the optimizer fills it).
+  OrderedDict<Tensor>& state(size_t group, size_t index) { return state_[group][index]; }
+  const OrderedDict<Tensor>& state(size_t group, size_t index) const {
+    return state_[group][index];
+  }
+  // Optimizer-wide state beyond options and per-parameter tensors (L-BFGS history, ...).
+  virtual void save_extra(StateDict& /*state*/) const {}
+  virtual void load_extra(const StateDict& /*state*/) {}
+
+ private:
+  std::vector<Group> groups_;
+  std::vector<std::vector<OrderedDict<Tensor>>> state_;
+};
+
+namespace detail {
+// Option checks with one wording: "Adam: lr must be >= 0, got -0.1".
+void check_non_negative(const std::string& optimizer, const char* option, double value);
+void check_positive(const std::string& optimizer, const char* option, double value);
+// 0 <= value < 1 (betas, momentum-like decay rates).
+void check_unit_interval(const std::string& optimizer, const char* option, double value);
+void check_parameter(const std::string& optimizer, const Tensor& param);
+void check_key(const StateDict& state, const std::string& key, const std::string& optimizer);
+
+inline Tensor option_tensor(double value) { return scalar_tensor(value, Dtype::float64); }
+double option_value(const StateDict& state, const std::string& key, const std::string& optimizer);
+Tensor option_pair(const std::pair<double, double>& value);
+std::pair<double, double> option_pair_value(const StateDict& state, const std::string& key,
+                                            const std::string& optimizer);
+}  // namespace detail
+
+template <typename Options>
+void OptimizerBase<Options>::add_param_group(Group group) {
+  if (group.params.empty()) throw ValueError(name() + ": a parameter group is empty");
+  for (const Tensor& param : group.params) detail::check_parameter(name(), param);
+  group.options.validate(name());
+  state_.emplace_back(group.params.size());
+  groups_.push_back(std::move(group));
+}
+
+template <typename Options>
+StateDict OptimizerBase<Options>::state_dict() const {
+  StateDict out;
+  size_t flat = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const std::string prefix = "param_groups." + std::to_string(g) + ".";
+    out.insert(prefix + "size",
+               scalar_tensor(static_cast<int64_t>(groups_[g].params.size()), Dtype::int64));
+    Options options = groups_[g].options;
+    options.visit([&](const char* field, auto& value) {
+      using T = std::decay_t<decltype(value)>;
+      if constexpr (std::is_same_v<T, std::pair<double, double>>) {
+        out.insert(prefix + field, detail::option_pair(value));
+      } else {
+        out.insert(prefix + field, detail::option_tensor(static_cast<double>(value)));
+      }
+    });
+    for (size_t i = 0; i < groups_[g].params.size(); ++i, ++flat) {
+      for (const auto& [key, tensor] : state_[g][i]) {
+        out.insert("state." + std::to_string(flat) + "." + key, tensor.clone());
+      }
+    }
+  }
+  save_extra(out);
+  return out;
+}
+
+template <typename Options>
+void OptimizerBase<Options>::load_state_dict(const StateDict& state) {
+  // Validate everything before changing anything.
+  std::vector<Options> options(groups_.size());
+  std::vector<std::vector<OrderedDict<Tensor>>> loaded(groups_.size());
+  size_t flat = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const std::string prefix = "param_groups." + std::to_string(g) + ".";
+    detail::check_key(state, prefix + "size", name());
+    int64_t size = state.at(prefix + "size").template item<int64_t>();
+    if (size != static_cast<int64_t>(groups_[g].params.size())) {
+      throw ValueError(name() + ": load_state_dict: group " + std::to_string(g) + " has " +
+                       std::to_string(groups_[g].params.size()) +
+                       " parameters, the state dict has " + std::to_string(size));
+    }
+    options[g] = groups_[g].options;
+    options[g].visit([&](const char* field, auto& value) {
+      using T = std::decay_t<decltype(value)>;
+      if constexpr (std::is_same_v<T, std::pair<double, double>>) {
+        value = detail::option_pair_value(state, prefix + field, name());
+      } else {
+        value = static_cast<T>(detail::option_value(state, prefix + field, name()));
+      }
+    });
+    options[g].validate(name());
+    loaded[g].resize(groups_[g].params.size());
+    for (size_t i = 0; i < groups_[g].params.size(); ++i, ++flat) {
+      const std::string state_prefix = "state." + std::to_string(flat) + ".";
+      for (const auto& [key, tensor] : state) {
+        if (key.rfind(state_prefix, 0) != 0) continue;
+        const Tensor& param = groups_[g].params[i];
+        if (tensor.dim() > 0 && tensor.shape() != param.shape()) {
+          throw ValueError(name() + ": load_state_dict: '" + key + "' has shape " +
+                           shape_string(tensor.shape()) + ", the parameter has shape " +
+                           shape_string(param.shape()));
+        }
+        loaded[g][i].insert(key.substr(state_prefix.size()), tensor.clone());
+      }
+    }
+  }
+  if (state.contains("param_groups." + std::to_string(groups_.size()) + ".size")) {
+    throw ValueError(name() + ": load_state_dict: the state dict has more than " +
+                     std::to_string(groups_.size()) + " parameter groups");
+  }
+  load_extra(state);
+  for (size_t g = 0; g < groups_.size(); ++g) groups_[g].options = options[g];
+  state_ = std::move(loaded);
+}
+
+}  // namespace cajal::optim

@@ -1,0 +1,130 @@
+#include "cajal/optim/optimizer.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "cajal/autograd/grad_mode.h"
+
+namespace cajal::optim {
+
+void Optimizer::step() {
+  no_grad guard;
+  update();
+}
+
+Tensor Optimizer::step(const std::function<Tensor()>& closure) {
+  if (!closure) throw ValueError(name_ + ": step: the closure is empty");
+  return update(closure);
+}
+
+Tensor Optimizer::update(const std::function<Tensor()>& closure) {
+  Tensor loss;
+  {
+    enable_grad guard;
+    loss = closure();
+  }
+  step();
+  return loss;
+}
+
+void Optimizer::zero_grad(bool set_to_none) {
+  for (size_t g = 0; g < num_param_groups(); ++g) {
+    for (const Tensor& param : params(g)) {
+      Tensor grad = param.grad();
+      if (!grad.defined()) continue;
+      if (set_to_none) {
+        param.set_grad(Tensor());
+      } else {
+        no_grad guard;
+        grad.detach().zero_();
+      }
+    }
+  }
+}
+
+std::vector<Tensor> Optimizer::parameters() const {
+  std::vector<Tensor> all;
+  for (size_t g = 0; g < num_param_groups(); ++g) {
+    all.insert(all.end(), params(g).begin(), params(g).end());
+  }
+  return all;
+}
+
+std::optional<double> Optimizer::momentum(size_t /*group*/) const { return std::nullopt; }
+
+void Optimizer::set_momentum(size_t /*group*/, double /*momentum*/) {
+  throw ValueError(name_ + " has no momentum option to set");
+}
+
+namespace detail {
+namespace {
+std::string number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+}  // namespace
+
+void check_non_negative(const std::string& optimizer, const char* option, double value) {
+  if (!(value >= 0)) {
+    throw ValueError(optimizer + ": " + option + " must be >= 0, got " + number(value));
+  }
+}
+
+void check_positive(const std::string& optimizer, const char* option, double value) {
+  if (!(value > 0)) {
+    throw ValueError(optimizer + ": " + option + " must be > 0, got " + number(value));
+  }
+}
+
+void check_unit_interval(const std::string& optimizer, const char* option, double value) {
+  if (!(value >= 0 && value < 1)) {
+    throw ValueError(optimizer + ": " + option + " must be in [0, 1), got " + number(value));
+  }
+}
+
+void check_parameter(const std::string& optimizer, const Tensor& param) {
+  if (!param.defined()) throw ValueError(optimizer + ": a parameter is an undefined tensor");
+  if (!param.is_floating_point()) {
+    throw ValueError(optimizer + ": can only optimize floating-point tensors, got " +
+                     std::string(dtype_name(param.dtype())));
+  }
+  if (!param.is_leaf()) {
+    throw ValueError(optimizer + ": can only optimize leaf tensors (a parameter has a grad_fn)");
+  }
+}
+
+void check_key(const StateDict& state, const std::string& key, const std::string& optimizer) {
+  if (!state.contains(key)) {
+    throw ValueError(optimizer + ": load_state_dict: missing key '" + key + "'");
+  }
+}
+
+double option_value(const StateDict& state, const std::string& key, const std::string& optimizer) {
+  check_key(state, key, optimizer);
+  const Tensor& value = state.at(key);
+  if (value.numel() != 1) {
+    throw ValueError(optimizer + ": load_state_dict: '" + key + "' should hold one number, has " +
+                     std::to_string(value.numel()));
+  }
+  return value.item<double>();
+}
+
+Tensor option_pair(const std::pair<double, double>& value) {
+  return tensor({value.first, value.second}, {.dtype = Dtype::float64});
+}
+
+std::pair<double, double> option_pair_value(const StateDict& state, const std::string& key,
+                                            const std::string& optimizer) {
+  check_key(state, key, optimizer);
+  const Tensor& value = state.at(key);
+  if (value.numel() != 2) {
+    throw ValueError(optimizer + ": load_state_dict: '" + key + "' should hold two numbers, has " +
+                     std::to_string(value.numel()));
+  }
+  Tensor flat = value.to(Dtype::float64).reshape({2});
+  return {flat.at<double>({0}), flat.at<double>({1})};
+}
+
+}  // namespace detail
+}  // namespace cajal::optim
