@@ -73,7 +73,9 @@ GradcheckResult first_order(const Function& fn, std::vector<Tensor>& xs,
     Tensor out;
     {
       no_grad guard;
-      out = evaluate(fn, xs);
+      // A copy: the function may return a view of its input (flatten, identity), which would
+      // change back when the input is restored.
+      out = evaluate(fn, xs).clone();
     }
     p[j] = saved;
     return out;

@@ -24,7 +24,7 @@ Node::Node(std::string name, BackwardFunction backward, std::vector<Edge> edges,
       backward_(std::move(backward)),
       edges_(std::move(edges)),
       saved_output_(std::move(saved_output)),
-      output_version_(saved_output_.storage()->version()) {}
+      output_version_(saved_output_.defined() ? saved_output_.storage()->version() : 0) {}
 
 Node::~Node() {
   for (Edge& edge : edges_) {
@@ -64,9 +64,9 @@ grads Node::apply(const Tensor& grad_output, bool create_graph) {
     }
   };
   for (const Edge& edge : edges_) check_version(edge.storage.lock(), edge.version);
-  check_version(saved_output_.storage(), output_version_);
+  if (saved_output_.defined()) check_version(saved_output_.storage(), output_version_);
   Tensor output = saved_output_;
-  if (create_graph) {
+  if (create_graph && output.defined()) {
     // Reconnect the output to this node, so backward formulas using it are differentiated too.
     output = make_view(saved_output_, saved_output_.shape(), saved_output_.strides(),
                        saved_output_.storage_offset());
@@ -95,7 +95,7 @@ bool needs_recording(const std::vector<Tensor>& inputs) {
 }
 
 Tensor record_node(const char* name, const Tensor& output, const std::vector<Tensor>& inputs,
-                   BackwardFunction backward) {
+                   BackwardFunction backward, bool uses_output) {
   std::vector<Node::Edge> edges(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& input = inputs[i];
@@ -112,7 +112,8 @@ Tensor record_node(const char* name, const Tensor& output, const std::vector<Ten
     }
   }
   // The node keeps the output's data without its grad_fn, so output -> node -> output is no cycle.
-  Tensor saved = output.grad_fn() ? output.detach() : output;
+  Tensor saved;
+  if (uses_output) saved = output.grad_fn() ? output.detach() : output;
   auto node = std::make_shared<Node>(name, std::move(backward), std::move(edges), saved);
   Tensor result = make_view(output, output.shape(), output.strides(), output.storage_offset());
   result.impl()->requires_grad = true;

@@ -56,6 +56,19 @@ void Optimizer::set_momentum(size_t /*group*/, double /*momentum*/) {
   throw ValueError(name_ + " has no momentum option to set");
 }
 
+std::optional<double> Optimizer::initial_lr(size_t group) const {
+  return group < initial_lrs_.size() ? initial_lrs_[group] : std::nullopt;
+}
+
+void Optimizer::set_initial_lr(size_t group, double lr) {
+  if (group >= num_param_groups()) {
+    throw IndexError(name_ + ": group " + std::to_string(group) + " is out of range for " +
+                     std::to_string(num_param_groups()) + " parameter groups");
+  }
+  if (initial_lrs_.size() <= group) initial_lrs_.resize(group + 1);
+  initial_lrs_[group] = lr;
+}
+
 namespace detail {
 namespace {
 std::string number(double value) {
@@ -80,6 +93,12 @@ void check_positive(const std::string& optimizer, const char* option, double val
 void check_unit_interval(const std::string& optimizer, const char* option, double value) {
   if (!(value >= 0 && value < 1)) {
     throw ValueError(optimizer + ": " + option + " must be in [0, 1), got " + number(value));
+  }
+}
+
+void check_closed_unit_interval(const std::string& optimizer, const char* option, double value) {
+  if (!(value >= 0 && value <= 1)) {
+    throw ValueError(optimizer + ": " + option + " must be in [0, 1], got " + number(value));
   }
 }
 
@@ -124,6 +143,27 @@ std::pair<double, double> option_pair_value(const StateDict& state, const std::s
   }
   Tensor flat = value.to(Dtype::float64).reshape({2});
   return {flat.at<double>({0}), flat.at<double>({1})};
+}
+
+Tensor decayed_gradient(const Tensor& param, const Tensor& grad, double weight_decay,
+                        bool maximize) {
+  Tensor direction = maximize ? -grad : grad;
+  if (weight_decay != 0) direction = add(direction, param, weight_decay);
+  return direction;
+}
+
+int64_t increment_step(OrderedDict<Tensor>& state) {
+  Tensor* step = state.find("step");
+  if (step == nullptr) step = &state.insert("step", scalar_tensor(int64_t{0}, Dtype::int64));
+  // A step loaded from elsewhere may be floating point (PyTorch keeps float steps); count on.
+  int64_t count = static_cast<int64_t>(step->item<double>()) + 1;
+  step->fill_(count);
+  return count;
+}
+
+Tensor state_or_zeros(OrderedDict<Tensor>& state, const std::string& key, const Tensor& param) {
+  if (Tensor* existing = state.find(key)) return *existing;
+  return state.insert(key, zeros_like(param));
 }
 
 }  // namespace detail

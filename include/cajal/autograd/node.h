@@ -66,7 +66,9 @@ class Node : public std::enable_shared_from_this<Node> {
   std::string name_;
   BackwardFunction backward_;
   std::vector<Edge> edges_;
-  Tensor saved_output_;  // the output's data, without grad_fn (no reference cycle)
+  // The output's data, without grad_fn (no reference cycle); undefined when backward does not
+  // read the output, so intermediate results are freed as soon as the next op is done with them.
+  Tensor saved_output_;
   int64_t output_version_ = 0;
 };
 
@@ -76,8 +78,10 @@ bool needs_recording(const std::vector<Tensor>& inputs);
 // Attaches `output` to the graph as the result of op `name` on `inputs` and returns it. Returns
 // `output` unchanged when nothing needs recording. `backward` takes (grad_output) or
 // (grad_output, output).
+// `uses_output`: whether backward reads its second argument; only then is the output kept alive
+// (and checked for in-place changes) until backward.
 Tensor record_node(const char* name, const Tensor& output, const std::vector<Tensor>& inputs,
-                   BackwardFunction backward);
+                   BackwardFunction backward, bool uses_output = true);
 
 template <typename Fn>
 Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs,
@@ -88,7 +92,8 @@ Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>&
   } else {
     return record_node(
         name, output, inputs,
-        [fn = std::forward<Fn>(backward)](const Tensor& dy, const Tensor&) { return fn(dy); });
+        [fn = std::forward<Fn>(backward)](const Tensor& dy, const Tensor&) { return fn(dy); },
+        /*uses_output=*/false);
   }
 }
 

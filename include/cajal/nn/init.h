@@ -8,6 +8,10 @@
 //
 // Fans, as PyTorch: for a weight [out, in, k...], fan_in = in * prod(k), fan_out = out * prod(k).
 // Tensors of fewer than 2 dims have no fans (ValueError) except where noted.
+//
+// The random initializers need a float32 or float64 tensor (ValueError otherwise); values are
+// drawn in double precision in row-major order, so a seed gives the same values whatever the
+// tensor's layout or dtype. A tensor with no elements is left as it is.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -27,7 +31,9 @@ std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor);
 
 Tensor uniform_(const Tensor& tensor, double low = 0.0, double high = 1.0);
 Tensor normal_(const Tensor& tensor, double mean = 0.0, double std = 1.0);
-// Normal(mean, std) restricted to [low, high] (values outside are redrawn).
+// Normal(mean, std) restricted to [low, high]; the bounds are values, not multiples of std (as
+// PyTorch). Requires std > 0 and low < high. Sampled by rejection, with a proposal matched to the
+// interval when it holds little of the mass, so far-tail bounds cost no more than the bulk.
 Tensor trunc_normal_(const Tensor& tensor, double mean = 0.0, double std = 1.0, double low = -2.0,
                      double high = 2.0);
 Tensor constant_(const Tensor& tensor, double value);

@@ -9,10 +9,12 @@
 //   // Per-group options: a small rate for a pretrained trunk, a larger one for the head.
 //   optim::SGD opt({{trunk->parameters(), {.lr = 1e-4, .momentum = 0.9}},
 //                   {head->parameters(), {.lr = 1e-2, .momentum = 0.9}}});
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -50,6 +52,11 @@ class Optimizer {
   // the Adam family; nullopt for optimizers without one. set_momentum throws ValueError then.
   virtual std::optional<double> momentum(size_t group) const;
   virtual void set_momentum(size_t group, double momentum);
+  // The rate a group started from, recorded by the first learning-rate scheduler attached to this
+  // optimizer (PyTorch's group["initial_lr"]), so that schedulers built one after another (a
+  // warm-up, then a decay) share one base rate. nullopt until a scheduler sets it.
+  std::optional<double> initial_lr(size_t group) const;
+  void set_initial_lr(size_t group, double lr);
 
   // Options of every group and the per-parameter state, as named tensors:
   //   "param_groups.0.lr" (float64 []), "param_groups.0.size" (int64 []),
@@ -67,6 +74,7 @@ class Optimizer {
 
  private:
   std::string name_;
+  std::vector<std::optional<double>> initial_lrs_;
 };
 
 // A group of parameters sharing options.
@@ -88,16 +96,21 @@ class OptimizerBase : public Optimizer {
   OptimizerBase(std::string name, std::vector<Tensor> params, Options options)
       : OptimizerBase(std::move(name), std::vector<Group>{Group{std::move(params), options}}) {}
   OptimizerBase(std::string name, std::vector<Group> groups) : Optimizer(std::move(name)) {
+    if (groups.empty()) throw ValueError(this->name() + ": no parameter groups given");
     for (Group& group : groups) add_param_group(std::move(group));
   }
 
-  // Adds a group (for example, the layers unfrozen in a later phase of fine-tuning).
+  // Adds a group (for example, the layers unfrozen in a later phase of fine-tuning). ValueError
+  // when the group is empty, its options are invalid, or a parameter is already optimized (a
+  // parameter in two places would be updated twice per step).
   void add_param_group(Group group);
 
   std::vector<Group>& param_groups() { return groups_; }
   const std::vector<Group>& param_groups() const { return groups_; }
   size_t num_param_groups() const override { return groups_.size(); }
-  const std::vector<Tensor>& params(size_t group) const override { return groups_.at(group).params; }
+  const std::vector<Tensor>& params(size_t group) const override {
+    return groups_.at(group).params;
+  }
   double lr(size_t group) const override { return groups_.at(group).options.lr; }
   void set_lr(size_t group, double lr) override { groups_.at(group).options.lr = lr; }
 
@@ -113,6 +126,11 @@ class OptimizerBase : public Optimizer {
   // Optimizer-wide state beyond options and per-parameter tensors (L-BFGS history, ...).
   virtual void save_extra(StateDict& /*state*/) const {}
   virtual void load_extra(const StateDict& /*state*/) {}
+  // The keys every started parameter state holds under `options` (Adam: step, exp_avg,
+  // exp_avg_sq). load_state_dict refuses a non-empty parameter state that lacks one, so a state
+  // dict of another optimizer fails on load rather than at the next step. Keys that an update
+  // creates on demand (a momentum buffer after momentum is switched on) need not be listed.
+  virtual std::vector<std::string> state_keys(const Options& /*options*/) const { return {}; }
 
  private:
   std::vector<Group> groups_;
@@ -125,6 +143,8 @@ void check_non_negative(const std::string& optimizer, const char* option, double
 void check_positive(const std::string& optimizer, const char* option, double value);
 // 0 <= value < 1 (betas, momentum-like decay rates).
 void check_unit_interval(const std::string& optimizer, const char* option, double value);
+// 0 <= value <= 1 (averaging weights where both ends are meaningful: Adadelta's rho, dampening).
+void check_closed_unit_interval(const std::string& optimizer, const char* option, double value);
 void check_parameter(const std::string& optimizer, const Tensor& param);
 void check_key(const StateDict& state, const std::string& key, const std::string& optimizer);
 
@@ -133,12 +153,35 @@ double option_value(const StateDict& state, const std::string& key, const std::s
 Tensor option_pair(const std::pair<double, double>& value);
 std::pair<double, double> option_pair_value(const StateDict& state, const std::string& key,
                                             const std::string& optimizer);
+
+// Helpers shared by the updates (call them under no_grad).
+// The gradient a classic update works with: -grad when maximizing, plus weight_decay * param
+// (coupled L2 decay). Never modifies `grad` in place.
+Tensor decayed_gradient(const Tensor& param, const Tensor& grad, double weight_decay,
+                        bool maximize);
+// Increments the state's "step" counter (an int64 0-dim tensor, created at 0 when missing) and
+// returns the new count: 1 on a parameter's first update.
+int64_t increment_step(OrderedDict<Tensor>& state);
+// The state tensor `key`, created as zeros shaped like `param` when missing.
+Tensor state_or_zeros(OrderedDict<Tensor>& state, const std::string& key, const Tensor& param);
 }  // namespace detail
 
 template <typename Options>
 void OptimizerBase<Options>::add_param_group(Group group) {
   if (group.params.empty()) throw ValueError(name() + ": a parameter group is empty");
-  for (const Tensor& param : group.params) detail::check_parameter(name(), param);
+  for (size_t i = 0; i < group.params.size(); ++i) {
+    const Tensor& param = group.params[i];
+    detail::check_parameter(name(), param);
+    auto same = [&](const Tensor& other) { return other.is_same(param); };
+    bool seen = std::any_of(group.params.begin(), group.params.begin() + i, same);
+    for (const Group& existing : groups_) {
+      seen = seen || std::any_of(existing.params.begin(), existing.params.end(), same);
+    }
+    if (seen) {
+      throw ValueError(name() + ": parameter " + std::to_string(i) + " of the new group (shape " +
+                       shape_string(param.shape()) + ") is already being optimized");
+    }
+  }
   group.options.validate(name());
   state_.emplace_back(group.params.size());
   groups_.push_back(std::move(group));
@@ -152,6 +195,9 @@ StateDict OptimizerBase<Options>::state_dict() const {
     const std::string prefix = "param_groups." + std::to_string(g) + ".";
     out.insert(prefix + "size",
                scalar_tensor(static_cast<int64_t>(groups_[g].params.size()), Dtype::int64));
+    if (std::optional<double> initial = initial_lr(g)) {
+      out.insert(prefix + "initial_lr", detail::option_tensor(*initial));
+    }
     Options options = groups_[g].options;
     options.visit([&](const char* field, auto& value) {
       using T = std::decay_t<decltype(value)>;
@@ -199,15 +245,30 @@ void OptimizerBase<Options>::load_state_dict(const StateDict& state) {
     loaded[g].resize(groups_[g].params.size());
     for (size_t i = 0; i < groups_[g].params.size(); ++i, ++flat) {
       const std::string state_prefix = "state." + std::to_string(flat) + ".";
+      const Tensor& param = groups_[g].params[i];
       for (const auto& [key, tensor] : state) {
         if (key.rfind(state_prefix, 0) != 0) continue;
-        const Tensor& param = groups_[g].params[i];
+        const std::string field = key.substr(state_prefix.size());
         if (tensor.dim() > 0 && tensor.shape() != param.shape()) {
           throw ValueError(name() + ": load_state_dict: '" + key + "' has shape " +
                            shape_string(tensor.shape()) + ", the parameter has shape " +
                            shape_string(param.shape()));
         }
-        loaded[g][i].insert(key.substr(state_prefix.size()), tensor.clone());
+        // As PyTorch: floating-point state shaped like the parameter takes the parameter's dtype
+        // (a float32 checkpoint resumes a float64 model). 0-dim state (counters, running
+        // products kept in float64 on purpose) keeps its dtype.
+        Tensor value = tensor.clone();
+        if (value.dim() > 0 && value.is_floating_point() && value.dtype() != param.dtype()) {
+          value = value.to(param.dtype());
+        }
+        loaded[g][i].insert(field, value);
+      }
+      if (loaded[g][i].empty()) continue;
+      for (const std::string& field : state_keys(options[g])) {
+        if (!loaded[g][i].contains(field)) {
+          throw ValueError(name() + ": load_state_dict: missing key '" + state_prefix + field +
+                           "' (the state dict holds other state for this parameter)");
+        }
       }
     }
   }
@@ -215,8 +276,26 @@ void OptimizerBase<Options>::load_state_dict(const StateDict& state) {
     throw ValueError(name() + ": load_state_dict: the state dict has more than " +
                      std::to_string(groups_.size()) + " parameter groups");
   }
+  // State for a parameter this optimizer does not have: the state dict is another model's.
+  for (const auto& [key, tensor] : state) {
+    if (key.rfind("state.", 0) != 0) continue;
+    size_t end = key.find('.', 6);
+    std::string index = key.substr(6, end == std::string::npos ? std::string::npos : end - 6);
+    if (index.empty() || index.size() > 18 ||
+        !std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    if (std::stoull(index) >= flat) {
+      throw ValueError(name() + ": load_state_dict: '" + key + "' is the state of parameter " +
+                       index + ", but this optimizer has " + std::to_string(flat) + " parameters");
+    }
+  }
   load_extra(state);
-  for (size_t g = 0; g < groups_.size(); ++g) groups_[g].options = options[g];
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    groups_[g].options = options[g];
+    const std::string initial = "param_groups." + std::to_string(g) + ".initial_lr";
+    if (state.contains(initial)) set_initial_lr(g, detail::option_value(state, initial, name()));
+  }
   state_ = std::move(loaded);
 }
 

@@ -1,0 +1,57 @@
+#include "cajal/optim/sgd.h"
+
+#include <sstream>
+
+namespace cajal::optim {
+
+void SGDOptions::validate(const std::string& optimizer) const {
+  detail::check_non_negative(optimizer, "lr", lr);
+  detail::check_non_negative(optimizer, "momentum", momentum);
+  detail::check_closed_unit_interval(optimizer, "dampening", dampening);
+  detail::check_non_negative(optimizer, "weight_decay", weight_decay);
+  if (nesterov && (momentum <= 0 || dampening != 0)) {
+    std::ostringstream message;
+    message << optimizer << ": nesterov needs momentum > 0 and dampening 0, got momentum "
+            << momentum << " and dampening " << dampening;
+    throw ValueError(message.str());
+  }
+}
+
+std::optional<double> SGD::momentum(size_t group) const {
+  return param_groups().at(group).options.momentum;
+}
+
+void SGD::set_momentum(size_t group, double momentum) {
+  Options options = param_groups().at(group).options;
+  options.momentum = momentum;
+  options.validate(name());
+  param_groups()[group].options = options;
+}
+
+void SGD::update() {
+  for (size_t g = 0; g < num_param_groups(); ++g) {
+    const Options& options = param_groups()[g].options;
+    const std::vector<Tensor>& group_params = params(g);
+    for (size_t i = 0; i < group_params.size(); ++i) {
+      Tensor param = group_params[i];
+      const Tensor grad = param.grad();
+      if (!grad.defined()) continue;
+      Tensor direction =
+          detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
+      if (options.momentum != 0) {
+        OrderedDict<Tensor>& param_state = state(g, i);
+        Tensor* buffer = param_state.find("momentum_buffer");
+        if (buffer == nullptr) {
+          // The first step seeds the buffer with the whole gradient, undampened (as PyTorch).
+          buffer = &param_state.insert("momentum_buffer", direction.detach().clone());
+        } else {
+          buffer->mul_(options.momentum).add_(direction, 1 - options.dampening);
+        }
+        direction = options.nesterov ? add(direction, *buffer, options.momentum) : *buffer;
+      }
+      param.add_(direction, -options.lr);
+    }
+  }
+}
+
+}  // namespace cajal::optim
