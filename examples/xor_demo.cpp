@@ -1,7 +1,7 @@
-// Learning XOR with a two-layer perceptron, written directly against cajal's tensors and autograd:
-// forward pass, binary cross-entropy, backward(), and a plain gradient-descent update.
-#include <cmath>
+// Learning XOR with a two-layer perceptron: a Sequential network, a loss module, an optimizer and a
+// learning-rate schedule, the way every later example trains.
 #include <cstdio>
+#include <iostream>
 
 #include "cajal/cajal.h"
 
@@ -12,41 +12,30 @@ int main() {
   Tensor inputs = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}});
   Tensor targets = tensor({0, 1, 1, 0}).reshape({4, 1});
 
-  // 2 -> 4 (tanh) -> 1 (sigmoid). Xavier-uniform weights: U(-a, a), a = sqrt(6 / (fan_in +
-  // fan_out)).
-  auto xavier = [](int64_t out, int64_t in) {
-    double a = std::sqrt(6.0 / static_cast<double>(in + out));
-    return ((rand({out, in}) * 2 - 1) * a).requires_grad_();
-  };
-  Tensor w1 = xavier(4, 2), b1 = zeros({4}, {.requires_grad = true});
-  Tensor w2 = xavier(1, 4), b2 = zeros({1}, {.requires_grad = true});
-  std::vector<Tensor> parameters{w1, b1, w2, b2};
-  const double learning_rate = 0.5;
+  // 2 -> 4 (tanh) -> 1. The last layer gives a logit; the loss applies the sigmoid itself, which is
+  // numerically safer than a sigmoid layer followed by binary cross-entropy.
+  nn::Sequential net{nn::Linear({.in_features = 2, .out_features = 4}), nn::Tanh(),
+                     nn::Linear({.in_features = 4, .out_features = 1})};
+  nn::BCEWithLogitsLoss loss_fn;
+  optim::SGD optimizer(net.parameters(), {.lr = 0.5, .momentum = 0.9});
+  optim::StepLR schedule(optimizer, {.step_size = 200, .gamma = 0.5});
 
-  auto forward = [&](const Tensor& x) {
-    Tensor hidden = tanh(linear(x, w1, b1));
-    return sigmoid(linear(hidden, w2, b2));
-  };
-
-  std::printf(
-      "Learning XOR: 2-4-1 network, tanh hidden layer, sigmoid output, learning rate %.1f\n\n",
-      learning_rate);
-  std::printf("%6s  %s\n", "epoch", "binary cross-entropy");
-  for (int epoch = 0; epoch <= 2000; ++epoch) {
-    Tensor p = clamp(forward(inputs), 1e-7, 1 - 1e-7);
-    Tensor loss = -mean(targets * log(p) + (1 - targets) * log(1 - p));
-    for (Tensor& w : parameters) w.set_grad(Tensor());
+  std::cout << nn::summary(net, {4, 2}) << "\n";
+  std::printf("SGD with momentum 0.9, learning rate 0.5 halved every 200 epochs\n\n");
+  std::printf("%6s  %12s  %s\n", "epoch", "lr", "binary cross-entropy");
+  for (int epoch = 0; epoch <= 1000; ++epoch) {
+    optimizer.zero_grad();
+    Tensor loss = loss_fn(net(inputs), targets);
     loss.backward();
-    {
-      no_grad guard;
-      for (Tensor& w : parameters) w.sub_(w.grad(), learning_rate);
-    }
-    if (epoch % 200 == 0) std::printf("%6d  %.6f\n", epoch, loss.item());
+    if (epoch % 100 == 0) std::printf("%6d  %12.6f  %.6f\n", epoch, optimizer.lr(0), loss.item());
+    optimizer.step();
+    schedule.step();
   }
 
   std::printf("\n  x1  x2  target  prediction\n");
+  net.eval();
   no_grad guard;
-  Tensor predictions = forward(inputs);
+  Tensor predictions = sigmoid(net(inputs));
   int correct = 0;
   for (int64_t i = 0; i < 4; ++i) {
     double p = predictions.at<float>({i, 0});
