@@ -7,6 +7,7 @@
 #include "cajal/core/creation.h"
 #include "cajal/nn/init.h"
 #include "cajal/ops/manipulation.h"
+#include "spatial_input.h"
 
 namespace cajal::nn {
 
@@ -84,14 +85,8 @@ void check_dtype(const std::string& layer, Dtype dtype) {
 // Checks the input layout, [C, spatial...] or [N, C, spatial...], and its channel count.
 template <size_t N>
 void check_input(const std::string& layer, const Tensor& x, int64_t in_channels) {
-  if (!x.defined()) throw ValueError(layer + ": the input is undefined");
   const int64_t spatial = static_cast<int64_t>(N);
-  if (x.dim() != spatial + 1 && x.dim() != spatial + 2) {
-    const char* layout = N == 1 ? "[C, L] or [N, C, L]" : "[C, H, W] or [N, C, H, W]";
-    throw ShapeError(layer + ": expected a " + std::to_string(spatial + 1) + "-D or " +
-                     std::to_string(spatial + 2) + "-D input (" + layout + "), got shape " +
-                     shape_string(x.shape()));
-  }
+  detail::check_spatial_layout(layer, x, spatial);
   const int64_t channels = x.size(x.dim() - spatial - 1);
   if (channels != in_channels) {
     throw ShapeError(layer + ": expected " + std::to_string(in_channels) +

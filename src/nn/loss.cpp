@@ -157,44 +157,14 @@ PoissonNLLLoss::PoissonNLLLoss(PoissonNLLLossOptions options)
     : FunctionalLoss("PoissonNLLLoss", options) {}
 
 MarginRankingLoss::MarginRankingLoss(MarginRankingLossOptions options)
-    : Module("MarginRankingLoss"), options_(options) {
-  options_.validate(type_name());
-}
-Tensor MarginRankingLoss::forward(const Tensor& x1, const Tensor& x2, const Tensor& target) {
-  return functional::margin_ranking_loss(x1, x2, target, options_);
-}
-
+    : ThreeTensorLoss("MarginRankingLoss", options) {}
 ContrastiveLoss::ContrastiveLoss(ContrastiveLossOptions options)
-    : Module("ContrastiveLoss"), options_(options) {
-  options_.validate(type_name());
-}
-Tensor ContrastiveLoss::forward(const Tensor& x1, const Tensor& x2, const Tensor& target) {
-  return functional::contrastive_loss(x1, x2, target, options_);
-}
-
+    : ThreeTensorLoss("ContrastiveLoss", options) {}
 TripletMarginLoss::TripletMarginLoss(TripletMarginLossOptions options)
-    : Module("TripletMarginLoss"), options_(options) {
-  options_.validate(type_name());
-}
-Tensor TripletMarginLoss::forward(const Tensor& anchor, const Tensor& positive,
-                                  const Tensor& negative) {
-  return functional::triplet_margin_loss(anchor, positive, negative, options_);
-}
-
+    : ThreeTensorLoss("TripletMarginLoss", options) {}
 CosineEmbeddingLoss::CosineEmbeddingLoss(CosineEmbeddingLossOptions options)
-    : Module("CosineEmbeddingLoss"), options_(options) {
-  options_.validate(type_name());
-}
-Tensor CosineEmbeddingLoss::forward(const Tensor& x1, const Tensor& x2, const Tensor& target) {
-  return functional::cosine_embedding_loss(x1, x2, target, options_);
-}
-
+    : ThreeTensorLoss("CosineEmbeddingLoss", options) {}
 GaussianNLLLoss::GaussianNLLLoss(GaussianNLLLossOptions options)
-    : Module("GaussianNLLLoss"), options_(options) {
-  options_.validate(type_name());
-}
-Tensor GaussianNLLLoss::forward(const Tensor& input, const Tensor& target, const Tensor& var) {
-  return functional::gaussian_nll_loss(input, target, var, options_);
-}
+    : ThreeTensorLoss("GaussianNLLLoss", options) {}
 
 }  // namespace cajal::nn

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "spatial_input.h"
+
 namespace cajal::nn {
 
 namespace {
@@ -58,14 +60,8 @@ void validate_window(const std::string& layer, const SizeArg<N>& kernel,
 template <size_t N>
 void check_input(const std::string& layer, const Tensor& x, const SizeArg<N>& kernel,
                  const SizeArg<N>& padding) {
-  if (!x.defined()) throw ValueError(layer + ": the input is undefined");
   const int64_t spatial = static_cast<int64_t>(N);
-  if (x.dim() != spatial + 1 && x.dim() != spatial + 2) {
-    const char* layout = N == 1 ? "[C, L] or [N, C, L]" : "[C, H, W] or [N, C, H, W]";
-    throw ShapeError(layer + ": expected a " + std::to_string(spatial + 1) + "-D or " +
-                     std::to_string(spatial + 2) + "-D input (" + layout + "), got shape " +
-                     shape_string(x.shape()));
-  }
+  detail::check_spatial_layout(layer, x, spatial);
   std::array<int64_t, N> padded{};
   bool fits = true;
   for (size_t d = 0; d < N; ++d) {

@@ -8,13 +8,9 @@
 namespace cajal::optim {
 
 void AdaBoundOptions::validate(const std::string& optimizer) const {
-  detail::check_non_negative(optimizer, "lr", lr);
-  detail::check_unit_interval(optimizer, "betas[0]", betas.first);
-  detail::check_unit_interval(optimizer, "betas[1]", betas.second);
+  detail::validate_adam_like(optimizer, lr, betas, eps, weight_decay);
   detail::check_non_negative(optimizer, "final_lr", final_lr);
   detail::check_unit_interval(optimizer, "gamma", gamma);
-  detail::check_non_negative(optimizer, "eps", eps);
-  detail::check_non_negative(optimizer, "weight_decay", weight_decay);
 }
 
 namespace {
@@ -31,7 +27,7 @@ AdaBound::AdaBound(std::vector<Tensor> params, AdaBoundOptions options)
 AdaBound::AdaBound(std::vector<Group> groups) : AdaBound("AdaBound", std::move(groups)) {}
 
 AdaBound::AdaBound(std::string name, std::vector<Group> groups)
-    : OptimizerBase(std::move(name), std::move(groups)) {
+    : BetasOptimizer(std::move(name), std::move(groups)) {
   record_base_lrs();
 }
 
@@ -40,15 +36,6 @@ AMSBound::AMSBound(std::vector<Tensor> params, AdaBoundOptions options)
 
 AMSBound::AMSBound(std::vector<Group> groups)
     : AdaBound("AMSBound", with_amsbound(std::move(groups))) {}
-
-std::optional<double> AdaBound::momentum(size_t group) const {
-  return param_groups().at(group).options.betas.first;
-}
-
-void AdaBound::set_momentum(size_t group, double momentum) {
-  detail::check_unit_interval(name(), "betas[0]", momentum);
-  param_groups().at(group).options.betas.first = momentum;
-}
 
 void AdaBound::record_base_lrs() {
   // Groups added with add_param_group after construction get their lr at their first step.
@@ -76,52 +63,38 @@ void AdaBound::load_extra(const StateDict& state) {
 
 void AdaBound::update() {
   record_base_lrs();
-  for (size_t g = 0; g < param_groups().size(); ++g) {
-    const Group& group = param_groups()[g];
-    const AdaBoundOptions& options = group.options;
+  for_each_parameter([this](size_t g, const Options& options, Tensor& param, Tensor& grad,
+                            OrderedDict<Tensor>& state) {
     const auto [beta1, beta2] = options.betas;
     // The reference implementation's way of letting a schedule on lr move the bounds too.
     const double final_lr =
         base_lrs_[g] > 0 ? options.final_lr * options.lr / base_lrs_[g] : options.final_lr;
-    for (size_t i = 0; i < group.params.size(); ++i) {
-      Tensor param = group.params[i];
-      Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      OrderedDict<Tensor>& state = this->state(g, i);
-      if (state.empty()) {
-        state.insert("step", scalar_tensor(0.0, Dtype::float64));
-        state.insert("exp_avg", zeros_like(param));
-        state.insert("exp_avg_sq", zeros_like(param));
-      }
-      if (options.amsbound && !state.contains("max_exp_avg_sq")) {
-        state.insert("max_exp_avg_sq", zeros_like(param));
-      }
-      Tensor& step_tensor = state.at("step");
-      const double step = step_tensor.item<double>() + 1;
-      step_tensor.fill_(step);
-
-      if (options.weight_decay != 0) grad = grad + options.weight_decay * param;
-      Tensor& exp_avg = state.at("exp_avg");
-      Tensor& exp_avg_sq = state.at("exp_avg_sq");
-      exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-      exp_avg_sq.mul_(beta2).add_(grad * grad, 1 - beta2);
-      Tensor second_moment = exp_avg_sq;
-      if (options.amsbound) {
-        Tensor& max_exp_avg_sq = state.at("max_exp_avg_sq");
-        max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq));
-        second_moment = max_exp_avg_sq;
-      }
-      const double bias_correction1 = 1 - std::pow(beta1, step);
-      const double bias_correction2 = 1 - std::pow(beta2, step);
-      const double step_size = options.lr * std::sqrt(bias_correction2) / bias_correction1;
-      // gamma = 0 gives upper = inf and lower = 0: no bound, plain Adam.
-      const double lower = final_lr * (1 - 1 / (options.gamma * step + 1));
-      const double upper = options.gamma == 0 ? std::numeric_limits<double>::infinity()
-                                              : final_lr * (1 + 1 / (options.gamma * step));
-      Tensor bounded = clamp(step_size / (sqrt(second_moment) + options.eps), lower, upper);
-      param.sub_(bounded * exp_avg);
+    const double step = detail::increment_float_step(state, param, {"exp_avg", "exp_avg_sq"});
+    if (options.amsbound && !state.contains("max_exp_avg_sq")) {
+      state.insert("max_exp_avg_sq", zeros_like(param));
     }
-  }
+
+    grad = detail::apply_weight_decay(param, grad, options.lr, options.weight_decay, false);
+    Tensor& exp_avg = state.at("exp_avg");
+    Tensor& exp_avg_sq = state.at("exp_avg_sq");
+    exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+    exp_avg_sq.mul_(beta2).add_(grad * grad, 1 - beta2);
+    Tensor second_moment = exp_avg_sq;
+    if (options.amsbound) {
+      Tensor& max_exp_avg_sq = state.at("max_exp_avg_sq");
+      max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq));
+      second_moment = max_exp_avg_sq;
+    }
+    const double bias_correction1 = 1 - std::pow(beta1, step);
+    const double bias_correction2 = 1 - std::pow(beta2, step);
+    const double step_size = options.lr * std::sqrt(bias_correction2) / bias_correction1;
+    // gamma = 0 gives upper = inf and lower = 0: no bound, plain Adam.
+    const double lower = final_lr * (1 - 1 / (options.gamma * step + 1));
+    const double upper = options.gamma == 0 ? std::numeric_limits<double>::infinity()
+                                            : final_lr * (1 + 1 / (options.gamma * step));
+    Tensor bounded = clamp(step_size / (sqrt(second_moment) + options.eps), lower, upper);
+    param.sub_(bounded * exp_avg);
+  });
 }
 
 }  // namespace cajal::optim

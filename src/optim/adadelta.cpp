@@ -16,28 +16,21 @@ std::vector<std::string> Adadelta::state_keys(const Options& /*options*/) const 
 }
 
 void Adadelta::update() {
-  for (size_t g = 0; g < num_param_groups(); ++g) {
-    const Options& options = param_groups()[g].options;
-    const std::vector<Tensor>& group_params = params(g);
-    for (size_t i = 0; i < group_params.size(); ++i) {
-      Tensor param = group_params[i];
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      OrderedDict<Tensor>& param_state = state(g, i);
-      detail::increment_step(param_state);
-      // Handles, not references: inserting into the state may move its entries.
-      Tensor square_avg = detail::state_or_zeros(param_state, "square_avg", param);
-      Tensor acc_delta = detail::state_or_zeros(param_state, "acc_delta", param);
-      Tensor direction =
-          detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
-      const double rho = options.rho;
-      square_avg.mul_(rho).add_(direction * direction, 1 - rho);
-      Tensor std = sqrt(square_avg + options.eps);
-      Tensor delta = sqrt(acc_delta + options.eps).div_(std).mul_(direction);
-      acc_delta.mul_(rho).add_(delta * delta, 1 - rho);
-      param.add_(delta, -options.lr);
-    }
-  }
+  for_each_parameter([](const Options& options, Tensor& param, const Tensor& grad,
+                        OrderedDict<Tensor>& param_state) {
+    detail::increment_step(param_state);
+    // Handles, not references: inserting into the state may move its entries.
+    Tensor square_avg = detail::state_or_zeros(param_state, "square_avg", param);
+    Tensor acc_delta = detail::state_or_zeros(param_state, "acc_delta", param);
+    Tensor direction =
+        detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
+    const double rho = options.rho;
+    square_avg.mul_(rho).add_(direction * direction, 1 - rho);
+    Tensor std = sqrt(square_avg + options.eps);
+    Tensor delta = sqrt(acc_delta + options.eps).div_(std).mul_(direction);
+    acc_delta.mul_(rho).add_(delta * delta, 1 - rho);
+    param.add_(delta, -options.lr);
+  });
 }
 
 }  // namespace cajal::optim

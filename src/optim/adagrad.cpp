@@ -17,27 +17,20 @@ std::vector<std::string> Adagrad::state_keys(const Options& /*options*/) const {
 }
 
 void Adagrad::update() {
-  for (size_t g = 0; g < num_param_groups(); ++g) {
-    const Options& options = param_groups()[g].options;
-    const std::vector<Tensor>& group_params = params(g);
-    for (size_t i = 0; i < group_params.size(); ++i) {
-      Tensor param = group_params[i];
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      OrderedDict<Tensor>& param_state = state(g, i);
-      const int64_t step = detail::increment_step(param_state);
-      if (!param_state.contains("sum")) {
-        param_state.insert("sum", full_like(param, options.initial_accumulator_value));
-      }
-      Tensor direction =
-          detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
-      const double step_lr = options.lr / (1 + static_cast<double>(step - 1) * options.lr_decay);
-      Tensor sum = param_state.at("sum");
-      sum.add_(direction * direction);
-      Tensor denominator = sqrt(sum).add_(scalar_tensor(options.eps, sum.dtype()));
-      param.add_(direction / denominator, -step_lr);
+  for_each_parameter([](const Options& options, Tensor& param, const Tensor& grad,
+                        OrderedDict<Tensor>& param_state) {
+    const int64_t step = detail::increment_step(param_state);
+    if (!param_state.contains("sum")) {
+      param_state.insert("sum", full_like(param, options.initial_accumulator_value));
     }
-  }
+    Tensor direction =
+        detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
+    const double step_lr = options.lr / (1 + static_cast<double>(step - 1) * options.lr_decay);
+    Tensor sum = param_state.at("sum");
+    sum.add_(direction * direction);
+    Tensor denominator = sqrt(sum).add_(scalar_tensor(options.eps, sum.dtype()));
+    param.add_(direction / denominator, -step_lr);
+  });
 }
 
 }  // namespace cajal::optim

@@ -7,20 +7,7 @@
 namespace cajal::optim {
 
 void AdamaxOptions::validate(const std::string& optimizer) const {
-  detail::check_non_negative(optimizer, "lr", lr);
-  detail::check_unit_interval(optimizer, "betas[0]", betas.first);
-  detail::check_unit_interval(optimizer, "betas[1]", betas.second);
-  detail::check_non_negative(optimizer, "eps", eps);
-  detail::check_non_negative(optimizer, "weight_decay", weight_decay);
-}
-
-std::optional<double> Adamax::momentum(size_t group) const {
-  return param_groups().at(group).options.betas.first;
-}
-
-void Adamax::set_momentum(size_t group, double momentum) {
-  detail::check_unit_interval(name(), "betas[0]", momentum);
-  param_groups().at(group).options.betas.first = momentum;
+  detail::validate_adam_like(optimizer, lr, betas, eps, weight_decay);
 }
 
 std::vector<std::string> Adamax::state_keys(const Options& /*options*/) const {
@@ -28,28 +15,21 @@ std::vector<std::string> Adamax::state_keys(const Options& /*options*/) const {
 }
 
 void Adamax::update() {
-  for (size_t g = 0; g < num_param_groups(); ++g) {
-    const Options& options = param_groups()[g].options;
+  for_each_parameter([](const Options& options, Tensor& param, const Tensor& grad,
+                        OrderedDict<Tensor>& param_state) {
     const auto [beta1, beta2] = options.betas;
-    const std::vector<Tensor>& group_params = params(g);
-    for (size_t i = 0; i < group_params.size(); ++i) {
-      Tensor param = group_params[i];
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      OrderedDict<Tensor>& param_state = state(g, i);
-      const double step = static_cast<double>(detail::increment_step(param_state));
-      Tensor exp_avg = detail::state_or_zeros(param_state, "exp_avg", param);
-      Tensor exp_inf = detail::state_or_zeros(param_state, "exp_inf", param);
-      Tensor direction =
-          detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
+    const double step = static_cast<double>(detail::increment_step(param_state));
+    Tensor exp_avg = detail::state_or_zeros(param_state, "exp_avg", param);
+    Tensor exp_inf = detail::state_or_zeros(param_state, "exp_inf", param);
+    Tensor direction =
+        detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
 
-      exp_avg.mul_(beta1).add_(direction, 1 - beta1);
-      exp_inf.mul_(beta2);
-      exp_inf.copy_(maximum(exp_inf, abs(direction) + options.eps));
-      const double step_size = options.lr / (1 - std::pow(beta1, step));
-      param.add_(exp_avg / exp_inf, -step_size);
-    }
-  }
+    exp_avg.mul_(beta1).add_(direction, 1 - beta1);
+    exp_inf.mul_(beta2);
+    exp_inf.copy_(maximum(exp_inf, abs(direction) + options.eps));
+    const double step_size = options.lr / (1 - std::pow(beta1, step));
+    param.add_(exp_avg / exp_inf, -step_size);
+  });
 }
 
 }  // namespace cajal::optim

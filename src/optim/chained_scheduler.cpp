@@ -5,23 +5,6 @@
 namespace cajal::optim {
 
 namespace {
-std::vector<LRScheduler*> pointers(const std::vector<std::reference_wrapper<LRScheduler>>& list) {
-  std::vector<LRScheduler*> out;
-  for (LRScheduler& scheduler : list) out.push_back(&scheduler);
-  return out;
-}
-
-std::vector<LRScheduler*> pointers(const std::vector<std::shared_ptr<LRScheduler>>& list) {
-  std::vector<LRScheduler*> out;
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (!list[i]) {
-      throw ValueError("ChainedScheduler: schedulers[" + std::to_string(i) + "] is null");
-    }
-    out.push_back(list[i].get());
-  }
-  return out;
-}
-
 Optimizer& first_optimizer(const std::vector<LRScheduler*>& schedulers) {
   if (schedulers.empty()) throw ValueError("ChainedScheduler: schedulers is empty");
   return schedulers.front()->optimizer();
@@ -29,21 +12,23 @@ Optimizer& first_optimizer(const std::vector<LRScheduler*>& schedulers) {
 }  // namespace
 
 ChainedScheduler::ChainedScheduler(std::vector<std::reference_wrapper<LRScheduler>> schedulers)
-    : ChainedScheduler(first_optimizer(pointers(schedulers)), pointers(schedulers), {}) {}
+    : CompositeScheduler("ChainedScheduler",
+                         first_optimizer(detail::scheduler_pointers(schedulers)), schedulers) {
+  start();
+}
 
 ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers)
-    : ChainedScheduler(first_optimizer(pointers(schedulers)), pointers(schedulers),
-                       std::move(schedulers)) {}
+    : CompositeScheduler(
+          "ChainedScheduler",
+          first_optimizer(detail::scheduler_pointers("ChainedScheduler", schedulers)), schedulers) {
+  start();
+}
 
-ChainedScheduler::ChainedScheduler(Optimizer& optimizer, std::vector<LRScheduler*> schedulers,
-                                   std::vector<std::shared_ptr<LRScheduler>> owned)
-    : LRScheduler("ChainedScheduler", optimizer),
-      schedulers_(std::move(schedulers)),
-      owned_(std::move(owned)) {
+void ChainedScheduler::start() {
   for (size_t i = 0; i < schedulers_.size(); ++i) {
     const std::string which =
         "ChainedScheduler: schedulers[" + std::to_string(i) + "] (" + schedulers_[i]->name() + ")";
-    if (&schedulers_[i]->optimizer() != &optimizer) {
+    if (&schedulers_[i]->optimizer() != &optimizer()) {
       throw ValueError(which + " belongs to a different optimizer than schedulers[0]");
     }
     if (schedulers_[i]->needs_metric()) {
@@ -76,21 +61,6 @@ void ChainedScheduler::step() {
   }
   set_last_epoch(last_epoch() + 1);
   set_last_lr(current_lrs());
-}
-
-void ChainedScheduler::jump_to(int64_t /*epoch*/) {
-  throw ValueError("ChainedScheduler: cannot be restarted at an epoch");
-}
-
-StateDict ChainedScheduler::state_dict() const {
-  StateDict state = LRScheduler::state_dict();
-  detail::save_children(state, schedulers_);
-  return state;
-}
-
-void ChainedScheduler::load_state_dict(const StateDict& state) {
-  detail::load_composite_state(state, state_dict(), schedulers_,
-                               [this](const StateDict& s) { LRScheduler::load_state_dict(s); });
 }
 
 }  // namespace cajal::optim

@@ -1,21 +1,10 @@
 #include "cajal/optim/conjugate_gradient.h"
 
 #include <cmath>
-#include <sstream>
 
 #include "cajal/autograd/grad_mode.h"
 
 namespace cajal::optim {
-
-namespace {
-
-std::string number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
-}  // namespace
 
 void ConjugateGradientOptions::validate(const std::string& optimizer) const {
   detail::check_positive(optimizer, "lr", lr);
@@ -38,33 +27,21 @@ void ConjugateGradientOptions::validate(const std::string& optimizer) const {
                      std::to_string(restart_every));
   }
   if (!(c1 > 0 && c1 < 1)) {
-    throw ValueError(optimizer + ": c1 must be in (0, 1), got " + number(c1));
+    throw ValueError(optimizer + ": c1 must be in (0, 1), got " + detail::number_text(c1));
   }
   if (!(c2 > c1 && c2 < 1)) {
-    throw ValueError(optimizer + ": c2 must be in (c1, 1) = (" + number(c1) + ", 1), got " +
-                     number(c2));
+    throw ValueError(optimizer + ": c2 must be in (c1, 1) = (" + detail::number_text(c1) +
+                     ", 1), got " + detail::number_text(c2));
   }
 }
 
 ConjugateGradient::ConjugateGradient(std::vector<Tensor> params, Options options)
-    : OptimizerBase("ConjugateGradient", std::move(params), options),
-      flat_(name(), detail::single_group_params(*this)) {}
+    : FlatOptimizer("ConjugateGradient", std::move(params), options) {}
 
 ConjugateGradient::ConjugateGradient(std::vector<Group> groups)
-    : OptimizerBase("ConjugateGradient", std::move(groups)),
-      flat_(name(), detail::single_group_params(*this)) {}
+    : FlatOptimizer("ConjugateGradient", std::move(groups)) {}
 
-void ConjugateGradient::add_param_group(Group /*group*/) {
-  throw ValueError(name() +
-                   " doesn't support per-parameter options (parameter groups): it optimizes one "
-                   "flat vector, so add_param_group is not available");
-}
-
-void ConjugateGradient::update() {
-  throw ValueError(name() +
-                   ": step needs a closure that clears the gradients, computes the loss, calls "
-                   "backward() and returns the loss: opt.step([&] { ... })");
-}
+void ConjugateGradient::update() { throw_needs_backward_closure(); }
 
 Tensor ConjugateGradient::update(const std::function<Tensor()>& closure) {
   detail::single_group_params(*this);
@@ -127,19 +104,9 @@ Tensor ConjugateGradient::update(const std::function<Tensor()>& closure) {
       break;
     }
 
-    const Tensor start_values = flat_.values();
-    const Tensor direction = h.d;
-    auto phi = [&](double step) {
-      flat_.add_(step, direction);
-      LineSearchSample sample;
-      sample.value = detail::evaluate_closure(name(), closure).item<double>();
-      sample.gradient = flat_.gradient();
-      sample.derivative = detail::dot_value(sample.gradient, direction);
-      flat_.copy_(start_values);
-      return sample;
-    };
-    LineSearchResult result = strong_wolfe(phi, LineSearchSample{loss, gtd, flat_grad},
-                                           initial_step, detail::max_abs(direction), search);
+    LineSearchResult result = strong_wolfe(
+        detail::gradient_line_function(flat_, name(), closure, h.d),
+        LineSearchSample{loss, gtd, flat_grad}, initial_step, detail::max_abs(h.d), search);
     loss = result.sample.value;
     flat_grad = result.sample.gradient;
     h.t = result.step;
@@ -160,9 +127,7 @@ Tensor ConjugateGradient::update(const std::function<Tensor()>& closure) {
 void ConjugateGradient::save_extra(StateDict& state) const {
   state.insert("param_groups.0.beta", detail::text_tensor(param_groups()[0].options.beta));
   const History& h = history_;
-  if (h.func_evals == 0 && h.n_iter == 0) return;
-  state.insert("state.func_evals", scalar_tensor(h.func_evals, Dtype::int64));
-  state.insert("state.n_iter", scalar_tensor(h.n_iter, Dtype::int64));
+  detail::save_counts(state, h.func_evals, h.n_iter);
   if (!h.d.defined()) return;
   state.insert("state.d", h.d.clone());
   state.insert("state.prev_flat_grad", h.prev_flat_grad.clone());
@@ -173,16 +138,8 @@ void ConjugateGradient::save_extra(StateDict& state) const {
 
 ConjugateGradient::History ConjugateGradient::parse_history(const StateDict& state) const {
   History h;
-  if (!state.contains("state.func_evals") && !state.contains("state.n_iter")) return h;
-  h.func_evals = detail::state_count(state, "state.func_evals", name());
-  h.n_iter = detail::state_count(state, "state.n_iter", name());
-  if (!state.contains("state.d")) {
-    if (h.n_iter > 0) {
-      throw ValueError(name() + ": load_state_dict: n_iter is " + std::to_string(h.n_iter) +
-                       " but the direction ('state.d', ...) is missing");
-    }
-    return h;
-  }
+  if (!detail::load_counts(state, name(), h.func_evals, h.n_iter)) return h;
+  if (!detail::has_saved_direction(state, h.n_iter, name(), "direction")) return h;
   const int64_t n = flat_.numel();
   h.d = detail::state_tensor(state, "state.d", {n}, flat_.dtype(), name());
   h.prev_flat_grad =
@@ -194,12 +151,10 @@ ConjugateGradient::History ConjugateGradient::parse_history(const StateDict& sta
 }
 
 void ConjugateGradient::load_state_dict(const StateDict& state) {
-  Options options = param_groups()[0].options;
-  options.beta = detail::text_option(state, "param_groups.0.beta", name());
-  options.validate(name());
+  const std::string beta = load_text_option(state, "param_groups.0.beta", &Options::beta);
   History history = parse_history(state);
   OptimizerBase::load_state_dict(state);
-  param_groups()[0].options.beta = options.beta;
+  param_groups()[0].options.beta = beta;
   history_ = std::move(history);
 }
 

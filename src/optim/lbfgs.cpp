@@ -1,7 +1,6 @@
 #include "cajal/optim/lbfgs.h"
 
 #include <cmath>
-#include <sstream>
 
 #include "cajal/autograd/grad_mode.h"
 #include "cajal/ops/manipulation.h"
@@ -54,24 +53,12 @@ void LBFGSOptions::validate(const std::string& optimizer) const {
 }
 
 LBFGS::LBFGS(std::vector<Tensor> params, Options options)
-    : OptimizerBase("LBFGS", std::move(params), with_default_max_eval(options)),
-      flat_(name(), detail::single_group_params(*this)) {}
+    : FlatOptimizer("LBFGS", std::move(params), with_default_max_eval(options)) {}
 
 LBFGS::LBFGS(std::vector<Group> groups)
-    : OptimizerBase("LBFGS", with_default_max_eval(std::move(groups))),
-      flat_(name(), detail::single_group_params(*this)) {}
+    : FlatOptimizer("LBFGS", with_default_max_eval(std::move(groups))) {}
 
-void LBFGS::add_param_group(Group /*group*/) {
-  throw ValueError(name() +
-                   " doesn't support per-parameter options (parameter groups): it optimizes one "
-                   "flat vector, so add_param_group is not available");
-}
-
-void LBFGS::update() {
-  throw ValueError(name() +
-                   ": step needs a closure that clears the gradients, computes the loss, calls "
-                   "backward() and returns the loss: opt.step([&] { ... })");
-}
+void LBFGS::update() { throw_needs_backward_closure(); }
 
 Tensor LBFGS::update(const std::function<Tensor()>& closure) {
   detail::single_group_params(*this);
@@ -149,19 +136,9 @@ Tensor LBFGS::update(const std::function<Tensor()>& closure) {
 
     int64_t search_evaluations = 0;
     if (strong_wolfe_search) {
-      const Tensor start_values = flat_.values();
-      const Tensor direction = h.d;
-      auto phi = [&](double step) {
-        flat_.add_(step, direction);
-        LineSearchSample sample;
-        sample.value = detail::evaluate_closure(name(), closure).item<double>();
-        sample.gradient = flat_.gradient();
-        sample.derivative = detail::dot_value(sample.gradient, direction);
-        flat_.copy_(start_values);
-        return sample;
-      };
-      LineSearchResult result = strong_wolfe(phi, LineSearchSample{loss, gtd, flat_grad}, h.t,
-                                             detail::max_abs(direction));
+      LineSearchResult result =
+          strong_wolfe(detail::gradient_line_function(flat_, name(), closure, h.d),
+                       LineSearchSample{loss, gtd, flat_grad}, h.t, detail::max_abs(h.d));
       loss = result.sample.value;
       flat_grad = result.sample.gradient;
       h.t = result.step;
@@ -194,9 +171,7 @@ void LBFGS::save_extra(StateDict& state) const {
   state.insert("param_groups.0.line_search_fn",
                detail::text_tensor(param_groups()[0].options.line_search_fn));
   const History& h = history_;
-  if (h.func_evals == 0 && h.n_iter == 0) return;  // never stepped: no state, as PyTorch
-  state.insert("state.func_evals", scalar_tensor(h.func_evals, Dtype::int64));
-  state.insert("state.n_iter", scalar_tensor(h.n_iter, Dtype::int64));
+  detail::save_counts(state, h.func_evals, h.n_iter);
   if (!h.d.defined()) return;
   const int64_t count = static_cast<int64_t>(h.old_dirs.size());
   auto rows = [&](const std::vector<Tensor>& vectors) {
@@ -214,16 +189,8 @@ void LBFGS::save_extra(StateDict& state) const {
 
 LBFGS::History LBFGS::parse_history(const StateDict& state) const {
   History h;
-  if (!state.contains("state.func_evals") && !state.contains("state.n_iter")) return h;
-  h.func_evals = detail::state_count(state, "state.func_evals", name());
-  h.n_iter = detail::state_count(state, "state.n_iter", name());
-  if (!state.contains("state.d")) {
-    if (h.n_iter > 0) {
-      throw ValueError(name() + ": load_state_dict: n_iter is " + std::to_string(h.n_iter) +
-                       " but the history ('state.d', ...) is missing");
-    }
-    return h;
-  }
+  if (!detail::load_counts(state, name(), h.func_evals, h.n_iter)) return h;
+  if (!detail::has_saved_direction(state, h.n_iter, name(), "history")) return h;
   const int64_t n = flat_.numel();
   const Dtype dtype = flat_.dtype();
   h.d = detail::state_tensor(state, "state.d", {n}, dtype, name());
@@ -257,12 +224,11 @@ LBFGS::History LBFGS::parse_history(const StateDict& state) const {
 
 void LBFGS::load_state_dict(const StateDict& state) {
   // Everything is checked before anything changes.
-  Options options = param_groups()[0].options;
-  options.line_search_fn = detail::text_option(state, "param_groups.0.line_search_fn", name());
-  options.validate(name());
+  const std::string line_search_fn =
+      load_text_option(state, "param_groups.0.line_search_fn", &Options::line_search_fn);
   History history = parse_history(state);
   OptimizerBase::load_state_dict(state);
-  param_groups()[0].options.line_search_fn = options.line_search_fn;
+  param_groups()[0].options.line_search_fn = line_search_fn;
   history_ = std::move(history);
 }
 

@@ -29,12 +29,6 @@ namespace {
 double first_max(double a, double b) { return b > a ? b : a; }
 double first_min(double a, double b) { return b < a ? b : a; }
 
-std::string number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
 // A point of the line search: the step and phi there.
 struct Point {
   double step = 0;
@@ -45,11 +39,11 @@ struct Point {
 
 void StrongWolfeOptions::validate(const std::string& caller) const {
   if (!(c1 > 0 && c1 < 1)) {
-    throw ValueError(caller + ": line search c1 must be in (0, 1), got " + number(c1));
+    throw ValueError(caller + ": line search c1 must be in (0, 1), got " + detail::number_text(c1));
   }
   if (!(c2 > c1 && c2 < 1)) {
-    throw ValueError(caller + ": line search c2 must be in (c1, 1) = (" + number(c1) +
-                     ", 1), got " + number(c2));
+    throw ValueError(caller + ": line search c2 must be in (c1, 1) = (" + detail::number_text(c1) +
+                     ", 1), got " + detail::number_text(c2));
   }
   detail::check_non_negative(caller, "line search tolerance_change", tolerance_change);
   if (max_iterations < 1) {
@@ -60,10 +54,11 @@ void StrongWolfeOptions::validate(const std::string& caller) const {
 
 void BacktrackingOptions::validate(const std::string& caller) const {
   if (!(c1 > 0 && c1 < 1)) {
-    throw ValueError(caller + ": line search c1 must be in (0, 1), got " + number(c1));
+    throw ValueError(caller + ": line search c1 must be in (0, 1), got " + detail::number_text(c1));
   }
   if (!(shrink > 0 && shrink < 1)) {
-    throw ValueError(caller + ": line search shrink must be in (0, 1), got " + number(shrink));
+    throw ValueError(caller + ": line search shrink must be in (0, 1), got " +
+                     detail::number_text(shrink));
   }
   if (max_evaluations < 1) {
     throw ValueError(caller + ": line search max_evaluations must be >= 1, got " +
@@ -357,6 +352,52 @@ std::string text_option(const StateDict& state, const std::string& key,
                      shape_string(bytes.shape()));
   }
   return tensor_text(bytes);
+}
+
+void save_counts(StateDict& state, int64_t func_evals, int64_t n_iter) {
+  if (func_evals == 0 && n_iter == 0) return;
+  state.insert("state.func_evals", scalar_tensor(func_evals, Dtype::int64));
+  state.insert("state.n_iter", scalar_tensor(n_iter, Dtype::int64));
+}
+
+bool load_counts(const StateDict& state, const std::string& optimizer, int64_t& func_evals,
+                 int64_t& n_iter) {
+  func_evals = 0;
+  n_iter = 0;
+  if (!state.contains("state.func_evals") && !state.contains("state.n_iter")) return false;
+  func_evals = state_count(state, "state.func_evals", optimizer);
+  n_iter = state_count(state, "state.n_iter", optimizer);
+  return true;
+}
+
+bool has_saved_direction(const StateDict& state, int64_t n_iter, const std::string& optimizer,
+                         const std::string& what) {
+  if (state.contains("state.d")) return true;
+  if (n_iter > 0) {
+    throw ValueError(optimizer + ": load_state_dict: n_iter is " + std::to_string(n_iter) +
+                     " but the " + what + " ('state.d', ...) is missing");
+  }
+  return false;
+}
+
+LineSearchFunction gradient_line_function(const FlatParameters& flat, const std::string& optimizer,
+                                          const std::function<Tensor()>& closure,
+                                          const Tensor& direction) {
+  return [&flat, optimizer, &closure, direction, start_values = flat.values()](double step) {
+    flat.add_(step, direction);
+    LineSearchSample sample;
+    sample.value = evaluate_closure(optimizer, closure).item<double>();
+    sample.gradient = flat.gradient();
+    sample.derivative = dot_value(sample.gradient, direction);
+    flat.copy_(start_values);
+    return sample;
+  };
+}
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
 }
 
 }  // namespace detail

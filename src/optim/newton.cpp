@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <tuple>
 
 #include "cajal/autograd/engine.h"
@@ -13,12 +12,6 @@
 namespace cajal::optim {
 
 namespace {
-
-std::string number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 // d(loss)/d(params), flattened in `dtype`; zeros for parameters the loss does not use.
 Tensor flat_gradient(const std::vector<Tensor>& grads, const std::vector<Tensor>& params,
@@ -133,7 +126,7 @@ void NewtonOptions::validate(const std::string& optimizer) const {
   detail::check_non_negative(optimizer, "tolerance_change", tolerance_change);
   detail::check_non_negative(optimizer, "damping", damping);
   if (!std::isfinite(damping)) {
-    throw ValueError(optimizer + ": damping must be finite, got " + number(damping));
+    throw ValueError(optimizer + ": damping must be finite, got " + detail::number_text(damping));
   }
   if (max_parameters < 1) {
     throw ValueError(optimizer + ": max_parameters must be >= 1, got " +
@@ -162,21 +155,12 @@ void check_size(const std::string& optimizer, int64_t numel, int64_t max_paramet
 }  // namespace
 
 Newton::Newton(std::vector<Tensor> params, Options options)
-    : OptimizerBase("Newton", std::move(params), options),
-      flat_(name(), detail::single_group_params(*this)) {
+    : FlatOptimizer("Newton", std::move(params), options) {
   check_size(name(), flat_.numel(), param_groups()[0].options.max_parameters);
 }
 
-Newton::Newton(std::vector<Group> groups)
-    : OptimizerBase("Newton", std::move(groups)),
-      flat_(name(), detail::single_group_params(*this)) {
+Newton::Newton(std::vector<Group> groups) : FlatOptimizer("Newton", std::move(groups)) {
   check_size(name(), flat_.numel(), param_groups()[0].options.max_parameters);
-}
-
-void Newton::add_param_group(Group /*group*/) {
-  throw ValueError(name() +
-                   " doesn't support per-parameter options (parameter groups): it optimizes one "
-                   "flat vector, so add_param_group is not available");
 }
 
 void Newton::update() {
@@ -240,7 +224,7 @@ Tensor Newton::update(const std::function<Tensor()>& closure) {
         throw ValueError(name() +
                          ": the Hessian has non-finite entries at the current parameters "
                          "(loss " +
-                         number(loss_value) + ")");
+                         detail::number_text(loss_value) + ")");
       }
     }
     for (double value : g) {
@@ -248,7 +232,7 @@ Tensor Newton::update(const std::function<Tensor()>& closure) {
         throw ValueError(name() +
                          ": the gradient has non-finite entries at the current "
                          "parameters (loss " +
-                         number(loss_value) + ")");
+                         detail::number_text(loss_value) + ")");
       }
     }
 
@@ -267,7 +251,7 @@ Tensor Newton::update(const std::function<Tensor()>& closure) {
       lambda = std::max(2 * lambda, beta);
       if (++attempts > 2000 || !std::isfinite(lambda)) {
         throw ValueError(name() + ": could not make the Hessian positive definite (damping " +
-                         number(lambda) + ")");
+                         detail::number_text(lambda) + ")");
       }
     }
     last_damping_ = lambda;
@@ -326,25 +310,19 @@ Tensor Newton::update(const std::function<Tensor()>& closure) {
 void Newton::save_extra(StateDict& state) const {
   state.insert("param_groups.0.line_search_fn",
                detail::text_tensor(param_groups()[0].options.line_search_fn));
-  if (func_evals_ == 0 && n_iter_ == 0) return;
-  state.insert("state.func_evals", scalar_tensor(func_evals_, Dtype::int64));
-  state.insert("state.n_iter", scalar_tensor(n_iter_, Dtype::int64));
+  detail::save_counts(state, func_evals_, n_iter_);
 }
 
 void Newton::load_state_dict(const StateDict& state) {
-  Options options = param_groups()[0].options;
-  options.line_search_fn = detail::text_option(state, "param_groups.0.line_search_fn", name());
-  options.validate(name());
+  const std::string line_search_fn =
+      load_text_option(state, "param_groups.0.line_search_fn", &Options::line_search_fn);
   int64_t func_evals = 0, n_iter = 0;
-  if (state.contains("state.func_evals") || state.contains("state.n_iter")) {
-    func_evals = detail::state_count(state, "state.func_evals", name());
-    n_iter = detail::state_count(state, "state.n_iter", name());
-  }
+  detail::load_counts(state, name(), func_evals, n_iter);
   const int64_t max_parameters =
       static_cast<int64_t>(detail::option_value(state, "param_groups.0.max_parameters", name()));
   check_size(name(), flat_.numel(), max_parameters);
   OptimizerBase::load_state_dict(state);
-  param_groups()[0].options.line_search_fn = options.line_search_fn;
+  param_groups()[0].options.line_search_fn = line_search_fn;
   func_evals_ = func_evals;
   n_iter_ = n_iter;
 }

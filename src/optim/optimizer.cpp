@@ -145,6 +145,15 @@ std::pair<double, double> option_pair_value(const StateDict& state, const std::s
   return {flat.at<double>({0}), flat.at<double>({1})};
 }
 
+void validate_adam_like(const std::string& optimizer, double lr,
+                        const std::pair<double, double>& betas, double eps, double weight_decay) {
+  check_non_negative(optimizer, "lr", lr);
+  check_unit_interval(optimizer, "betas[0]", betas.first);
+  check_unit_interval(optimizer, "betas[1]", betas.second);
+  check_non_negative(optimizer, "eps", eps);
+  check_non_negative(optimizer, "weight_decay", weight_decay);
+}
+
 Tensor decayed_gradient(const Tensor& param, const Tensor& grad, double weight_decay,
                         bool maximize) {
   Tensor direction = maximize ? -grad : grad;
@@ -164,6 +173,28 @@ int64_t increment_step(OrderedDict<Tensor>& state) {
 Tensor state_or_zeros(OrderedDict<Tensor>& state, const std::string& key, const Tensor& param) {
   if (Tensor* existing = state.find(key)) return *existing;
   return state.insert(key, zeros_like(param));
+}
+
+double increment_float_step(OrderedDict<Tensor>& state, const Tensor& param,
+                            std::initializer_list<const char*> zero_keys) {
+  if (state.empty()) {
+    state.insert("step", scalar_tensor(0.0, Dtype::float64));
+    for (const char* key : zero_keys) state.insert(key, zeros_like(param));
+  }
+  Tensor& step_tensor = state.at("step");
+  const double step = step_tensor.item<double>() + 1;
+  step_tensor.fill_(step);
+  return step;
+}
+
+Tensor apply_weight_decay(Tensor& param, const Tensor& grad, double lr, double weight_decay,
+                          bool decoupled) {
+  if (weight_decay == 0) return grad;
+  if (decoupled) {
+    param.mul_(1 - lr * weight_decay);
+    return grad;
+  }
+  return grad + weight_decay * param;
 }
 
 }  // namespace detail

@@ -43,8 +43,7 @@ LookaheadOptions lookahead_options(const std::vector<ParamGroup<RangerOptions>>&
 }  // namespace
 
 void RangerOptions::validate(const std::string& optimizer) const {
-  RAdamOptions{.lr = lr, .betas = betas, .eps = eps, .weight_decay = weight_decay}.validate(
-      optimizer);
+  detail::validate_adam_like(optimizer, lr, betas, eps, weight_decay);
   LookaheadOptions{.k = k, .alpha = alpha}.validate(optimizer);
 }
 

@@ -28,38 +28,31 @@ std::vector<std::string> RMSprop::state_keys(const Options& options) const {
 }
 
 void RMSprop::update() {
-  for (size_t g = 0; g < num_param_groups(); ++g) {
-    const Options& options = param_groups()[g].options;
-    const std::vector<Tensor>& group_params = params(g);
-    for (size_t i = 0; i < group_params.size(); ++i) {
-      Tensor param = group_params[i];
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      OrderedDict<Tensor>& param_state = state(g, i);
-      detail::increment_step(param_state);
-      Tensor square_avg = detail::state_or_zeros(param_state, "square_avg", param);
-      Tensor direction =
-          detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
-      const double alpha = options.alpha;
-      square_avg.mul_(alpha).add_(direction * direction, 1 - alpha);
-      Tensor denominator;
-      if (options.centered) {
-        Tensor grad_avg = detail::state_or_zeros(param_state, "grad_avg", param);
-        grad_avg.mul_(alpha).add_(direction, 1 - alpha);
-        denominator = sqrt(sub(square_avg, grad_avg * grad_avg));
-      } else {
-        denominator = sqrt(square_avg);
-      }
-      denominator.add_(scalar_tensor(options.eps, denominator.dtype()));
-      if (options.momentum > 0) {
-        Tensor buffer = detail::state_or_zeros(param_state, "momentum_buffer", param);
-        buffer.mul_(options.momentum).add_(direction / denominator);
-        param.add_(buffer, -options.lr);
-      } else {
-        param.add_(direction / denominator, -options.lr);
-      }
+  for_each_parameter([](const Options& options, Tensor& param, const Tensor& grad,
+                        OrderedDict<Tensor>& param_state) {
+    detail::increment_step(param_state);
+    Tensor square_avg = detail::state_or_zeros(param_state, "square_avg", param);
+    Tensor direction =
+        detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
+    const double alpha = options.alpha;
+    square_avg.mul_(alpha).add_(direction * direction, 1 - alpha);
+    Tensor denominator;
+    if (options.centered) {
+      Tensor grad_avg = detail::state_or_zeros(param_state, "grad_avg", param);
+      grad_avg.mul_(alpha).add_(direction, 1 - alpha);
+      denominator = sqrt(sub(square_avg, grad_avg * grad_avg));
+    } else {
+      denominator = sqrt(square_avg);
     }
-  }
+    denominator.add_(scalar_tensor(options.eps, denominator.dtype()));
+    if (options.momentum > 0) {
+      Tensor buffer = detail::state_or_zeros(param_state, "momentum_buffer", param);
+      buffer.mul_(options.momentum).add_(direction / denominator);
+      param.add_(buffer, -options.lr);
+    } else {
+      param.add_(direction / denominator, -options.lr);
+    }
+  });
 }
 
 }  // namespace cajal::optim

@@ -6,30 +6,10 @@
 
 namespace cajal::optim {
 
-namespace {
-std::vector<LRScheduler*> pointers(const std::vector<std::reference_wrapper<LRScheduler>>& list) {
-  std::vector<LRScheduler*> out;
-  for (LRScheduler& scheduler : list) out.push_back(&scheduler);
-  return out;
-}
-
-std::vector<LRScheduler*> pointers(const std::vector<std::shared_ptr<LRScheduler>>& list) {
-  std::vector<LRScheduler*> out;
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (!list[i]) {
-      throw ValueError("SequentialLR: schedulers[" + std::to_string(i) + "] is null");
-    }
-    out.push_back(list[i].get());
-  }
-  return out;
-}
-}  // namespace
-
 SequentialLR::SequentialLR(Optimizer& optimizer,
                            std::vector<std::reference_wrapper<LRScheduler>> schedulers,
                            std::vector<int64_t> milestones)
-    : LRScheduler("SequentialLR", optimizer),
-      schedulers_(pointers(schedulers)),
+    : CompositeScheduler("SequentialLR", optimizer, schedulers),
       milestones_(std::move(milestones)) {
   start();
 }
@@ -37,9 +17,7 @@ SequentialLR::SequentialLR(Optimizer& optimizer,
 SequentialLR::SequentialLR(Optimizer& optimizer,
                            std::vector<std::shared_ptr<LRScheduler>> schedulers,
                            std::vector<int64_t> milestones)
-    : LRScheduler("SequentialLR", optimizer),
-      schedulers_(pointers(schedulers)),
-      owned_(std::move(schedulers)),
+    : CompositeScheduler("SequentialLR", optimizer, schedulers),
       milestones_(std::move(milestones)) {
   start();
 }
@@ -90,21 +68,6 @@ void SequentialLR::step() {
   }
   set_last_epoch(epoch);
   set_last_lr(child->get_last_lr());
-}
-
-void SequentialLR::jump_to(int64_t /*epoch*/) {
-  throw ValueError("SequentialLR: cannot be restarted at an epoch");
-}
-
-StateDict SequentialLR::state_dict() const {
-  StateDict state = LRScheduler::state_dict();
-  detail::save_children(state, schedulers_);
-  return state;
-}
-
-void SequentialLR::load_state_dict(const StateDict& state) {
-  detail::load_composite_state(state, state_dict(), schedulers_,
-                               [this](const StateDict& s) { LRScheduler::load_state_dict(s); });
 }
 
 }  // namespace cajal::optim

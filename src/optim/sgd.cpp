@@ -29,29 +29,22 @@ void SGD::set_momentum(size_t group, double momentum) {
 }
 
 void SGD::update() {
-  for (size_t g = 0; g < num_param_groups(); ++g) {
-    const Options& options = param_groups()[g].options;
-    const std::vector<Tensor>& group_params = params(g);
-    for (size_t i = 0; i < group_params.size(); ++i) {
-      Tensor param = group_params[i];
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      Tensor direction =
-          detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
-      if (options.momentum != 0) {
-        OrderedDict<Tensor>& param_state = state(g, i);
-        Tensor* buffer = param_state.find("momentum_buffer");
-        if (buffer == nullptr) {
-          // The first step seeds the buffer with the whole gradient, undampened (as PyTorch).
-          buffer = &param_state.insert("momentum_buffer", direction.detach().clone());
-        } else {
-          buffer->mul_(options.momentum).add_(direction, 1 - options.dampening);
-        }
-        direction = options.nesterov ? add(direction, *buffer, options.momentum) : *buffer;
+  for_each_parameter([](const Options& options, Tensor& param, const Tensor& grad,
+                        OrderedDict<Tensor>& param_state) {
+    Tensor direction =
+        detail::decayed_gradient(param, grad, options.weight_decay, options.maximize);
+    if (options.momentum != 0) {
+      Tensor* buffer = param_state.find("momentum_buffer");
+      if (buffer == nullptr) {
+        // The first step seeds the buffer with the whole gradient, undampened (as PyTorch).
+        buffer = &param_state.insert("momentum_buffer", direction.detach().clone());
+      } else {
+        buffer->mul_(options.momentum).add_(direction, 1 - options.dampening);
       }
-      param.add_(direction, -options.lr);
+      direction = options.nesterov ? add(direction, *buffer, options.momentum) : *buffer;
     }
-  }
+    param.add_(direction, -options.lr);
+  });
 }
 
 }  // namespace cajal::optim

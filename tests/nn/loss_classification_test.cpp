@@ -5,21 +5,10 @@
 // multi-class focal loss against its formula written out here; gradient checks; modules; errors.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <vector>
-
 #include "loss_support.h"
-#include "support/expect_error.h"
 
 namespace cajal {
 namespace {
-
-namespace F = nn::functional;
-using nn::Reduction;
-using testing::extra;
-using testing::GoldenCase;
-using testing::gradcheck_ok;
-using testing::leaf;
 
 Tensor apply_golden(const GoldenCase& c, const std::vector<Tensor>& v) {
   const std::string op = c.text("op");

@@ -3,16 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <vector>
 
 #include "loss_support.h"
-#include "support/expect_error.h"
 
 namespace cajal {
 namespace {
-
-namespace F = nn::functional;
-using nn::Reduction;
 
 // A loss function chosen at run time, evaluated through the base class.
 Tensor evaluate(nn::Loss& loss, const Tensor& input, const Tensor& target) {

@@ -3,19 +3,10 @@
 // tie them together, gradient checks, module forms and errors.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <vector>
-
 #include "loss_support.h"
-#include "support/expect_error.h"
 
 namespace cajal {
 namespace {
-
-namespace F = nn::functional;
-using nn::Reduction;
-using testing::gradcheck_ok;
-using testing::leaf;
 
 Tensor values(std::initializer_list<double> list, const Shape& shape) {
   return tensor(list, {.dtype = float64}).reshape(shape);

@@ -3,20 +3,10 @@
 // PyTorch lacks; gradient checks; module forms; errors.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <vector>
-
 #include "loss_support.h"
-#include "support/expect_error.h"
 
 namespace cajal {
 namespace {
-
-namespace F = nn::functional;
-using nn::Reduction;
-using testing::GoldenCase;
-using testing::gradcheck_ok;
-using testing::leaf;
 
 Tensor apply_golden(const GoldenCase& c, const std::vector<Tensor>& v) {
   const std::string op = c.text("op");

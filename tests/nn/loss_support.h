@@ -1,8 +1,10 @@
 #pragma once
 // Shared by the loss tests (tests/nn/loss_*_test.cpp): reading golden-case options written by
-// tools/golden/losses.py, tolerances, and a gradient check helper.
+// tools/golden/losses.py, tolerances, a gradient check helper, and the names every loss test uses
+// unqualified (F for nn::functional, Reduction, GoldenCase, extra, leaf, gradcheck_ok).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 #include "cajal/cajal.h"
 #include "cajal/nn/functional/loss.h"
 #include "cajal/nn/loss.h"
+#include "support/expect_error.h"
 #include "support/golden.h"
 
 namespace cajal::testing {
@@ -87,3 +90,12 @@ inline ::testing::AssertionResult gradcheck_ok(
 }
 
 }  // namespace cajal::testing
+
+namespace cajal {
+namespace F = nn::functional;
+using nn::Reduction;
+using testing::extra;
+using testing::GoldenCase;
+using testing::gradcheck_ok;
+using testing::leaf;
+}  // namespace cajal

@@ -11,13 +11,14 @@
 //   from it, so a loop can hold any of them as `nn::Loss&` and call loss(output, target).
 // - Losses of three tensors (MarginRankingLoss, ContrastiveLoss and CosineEmbeddingLoss take
 //   (x1, x2, target), TripletMarginLoss (anchor, positive, negative), GaussianNLLLoss (input,
-//   target, var)) derive from Module directly and declare their own three-argument forward and
+//   target, var)) derive from ThreeTensorLoss, a Module with a three-argument forward and
 //   operator(). They are not nn::Loss: a loop written for (input, target) cannot call them by
 //   mistake with two tensors.
 //
 // Class-weight tensors (weight, pos_weight, alpha) are registered as buffers, as in PyTorch: they
 // appear in state_dict() and follow Module::to(dtype).
 #include <string>
+#include <utility>
 
 #include "cajal/nn/functional/loss.h"
 #include "cajal/nn/module.h"
@@ -115,6 +116,34 @@ class FunctionalLoss : public Loss {
   // Registers a class-weight option as a buffer (when given) and keeps the buffer's handle.
   void register_weight(const std::string& name, Tensor& option) {
     if (option.defined()) option = register_buffer(name, option);
+  }
+
+  Options options_;
+};
+
+// The shared body of the losses of three tensors: validates the options at construction, like
+// FunctionalLoss, and forwards the three tensors to `Function`. A Module, not an nn::Loss.
+template <typename Options,
+          Tensor (*Function)(const Tensor&, const Tensor&, const Tensor&, const Options&)>
+class ThreeTensorLoss : public Module {
+ public:
+  // The one-tensor forms of Module, which throw ValueError naming the loss.
+  using Module::forward;
+  using Module::operator();
+  // The tensors in the order the concrete loss documents.
+  Tensor forward(const Tensor& first, const Tensor& second, const Tensor& third) {
+    return Function(first, second, third, options_);
+  }
+  Tensor operator()(const Tensor& first, const Tensor& second, const Tensor& third) {
+    return forward(first, second, third);
+  }
+  std::string extra_repr() const override { return detail::describe(options_); }
+  const Options& options() const { return options_; }
+
+ protected:
+  ThreeTensorLoss(std::string type_name, Options options)
+      : Module(std::move(type_name)), options_(std::move(options)) {
+    options_.validate(this->type_name());
   }
 
   Options options_;
@@ -239,89 +268,41 @@ class PoissonNLLLoss : public FunctionalLoss<PoissonNLLLossOptions, functional::
 
 // ---- Losses of three tensors ---------------------------------------------------------------
 
-class MarginRankingLoss : public Module {
+// forward(x1, x2, target): the same shape, target 1 or -1.
+class MarginRankingLoss
+    : public ThreeTensorLoss<MarginRankingLossOptions, functional::margin_ranking_loss> {
  public:
   explicit MarginRankingLoss(MarginRankingLossOptions options = {});
-  using Module::forward;
-  using Module::operator();
-  // x1, x2, target (1 or -1): the same shape.
-  Tensor forward(const Tensor& x1, const Tensor& x2, const Tensor& target);
-  Tensor operator()(const Tensor& x1, const Tensor& x2, const Tensor& target) {
-    return forward(x1, x2, target);
-  }
-  std::string extra_repr() const override { return detail::describe(options_); }
-  const MarginRankingLossOptions& options() const { return options_; }
-
- private:
-  MarginRankingLossOptions options_;
 };
 
-class ContrastiveLoss : public Module {
+// forward(x1, x2, target): x1, x2 [N, D] or [D] embeddings; target [N] or [], 1 similar,
+// 0 dissimilar.
+class ContrastiveLoss
+    : public ThreeTensorLoss<ContrastiveLossOptions, functional::contrastive_loss> {
  public:
   explicit ContrastiveLoss(ContrastiveLossOptions options = {});
-  using Module::forward;
-  using Module::operator();
-  // x1, x2: [N, D] or [D] embeddings; target: [N] or [], 1 similar, 0 dissimilar.
-  Tensor forward(const Tensor& x1, const Tensor& x2, const Tensor& target);
-  Tensor operator()(const Tensor& x1, const Tensor& x2, const Tensor& target) {
-    return forward(x1, x2, target);
-  }
-  std::string extra_repr() const override { return detail::describe(options_); }
-  const ContrastiveLossOptions& options() const { return options_; }
-
- private:
-  ContrastiveLossOptions options_;
 };
 
-class TripletMarginLoss : public Module {
+// forward(anchor, positive, negative): [N, D] or [D], the same shape.
+class TripletMarginLoss
+    : public ThreeTensorLoss<TripletMarginLossOptions, functional::triplet_margin_loss> {
  public:
   explicit TripletMarginLoss(TripletMarginLossOptions options = {});
-  using Module::forward;
-  using Module::operator();
-  // anchor, positive, negative: [N, D] or [D], the same shape.
-  Tensor forward(const Tensor& anchor, const Tensor& positive, const Tensor& negative);
-  Tensor operator()(const Tensor& anchor, const Tensor& positive, const Tensor& negative) {
-    return forward(anchor, positive, negative);
-  }
-  std::string extra_repr() const override { return detail::describe(options_); }
-  const TripletMarginLossOptions& options() const { return options_; }
-
- private:
-  TripletMarginLossOptions options_;
 };
 
-class CosineEmbeddingLoss : public Module {
+// forward(x1, x2, target): x1, x2 [N, D] or [D]; target [N] or [], 1 or -1.
+class CosineEmbeddingLoss
+    : public ThreeTensorLoss<CosineEmbeddingLossOptions, functional::cosine_embedding_loss> {
  public:
   explicit CosineEmbeddingLoss(CosineEmbeddingLossOptions options = {});
-  using Module::forward;
-  using Module::operator();
-  // x1, x2: [N, D] or [D]; target: [N] or [], 1 or -1.
-  Tensor forward(const Tensor& x1, const Tensor& x2, const Tensor& target);
-  Tensor operator()(const Tensor& x1, const Tensor& x2, const Tensor& target) {
-    return forward(x1, x2, target);
-  }
-  std::string extra_repr() const override { return detail::describe(options_); }
-  const CosineEmbeddingLossOptions& options() const { return options_; }
-
- private:
-  CosineEmbeddingLossOptions options_;
 };
 
-class GaussianNLLLoss : public Module {
+// forward(input, target, var): input (the mean) and target the same shape [..., D]; var
+// [..., D], [..., 1] or [...].
+class GaussianNLLLoss
+    : public ThreeTensorLoss<GaussianNLLLossOptions, functional::gaussian_nll_loss> {
  public:
   explicit GaussianNLLLoss(GaussianNLLLossOptions options = {});
-  using Module::forward;
-  using Module::operator();
-  // input (mean), target: the same shape [..., D]; var: [..., D], [..., 1] or [...].
-  Tensor forward(const Tensor& input, const Tensor& target, const Tensor& var);
-  Tensor operator()(const Tensor& input, const Tensor& target, const Tensor& var) {
-    return forward(input, target, var);
-  }
-  std::string extra_repr() const override { return detail::describe(options_); }
-  const GaussianNLLLossOptions& options() const { return options_; }
-
- private:
-  GaussianNLLLossOptions options_;
 };
 
 }  // namespace cajal::nn

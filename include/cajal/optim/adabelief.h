@@ -37,24 +37,17 @@ struct AdaBeliefOptions {
   void validate(const std::string& optimizer) const;
   template <typename F>
   void visit(F&& f) {
-    f("lr", lr);
-    f("betas", betas);
-    f("eps", eps);
-    f("weight_decay", weight_decay);
+    detail::visit_adam_like(f, lr, betas, eps, weight_decay);
     f("amsgrad", amsgrad);
     f("decoupled_weight_decay", decoupled_weight_decay);
   }
 };
 
-class AdaBelief : public OptimizerBase<AdaBeliefOptions> {
+class AdaBelief : public BetasOptimizer<AdaBeliefOptions> {
  public:
   using Options = AdaBeliefOptions;
   AdaBelief(std::vector<Tensor> params, AdaBeliefOptions options = {});
   explicit AdaBelief(std::vector<Group> groups);
-
-  // betas.first, the option 1cycle cycles.
-  std::optional<double> momentum(size_t group) const override;
-  void set_momentum(size_t group, double momentum) override;
 
  protected:
   void update() override;

@@ -49,15 +49,11 @@ struct AdaBoundOptions {
   }
 };
 
-class AdaBound : public OptimizerBase<AdaBoundOptions> {
+class AdaBound : public BetasOptimizer<AdaBoundOptions> {
  public:
   using Options = AdaBoundOptions;
   AdaBound(std::vector<Tensor> params, AdaBoundOptions options = {});
   explicit AdaBound(std::vector<Group> groups);
-
-  // betas.first, the option 1cycle cycles.
-  std::optional<double> momentum(size_t group) const override;
-  void set_momentum(size_t group, double momentum) override;
 
   // The lr final_lr is relative to: the group's lr at construction (or at its first step, for a
   // group added later).

@@ -34,32 +34,49 @@ struct AdamOptions {
   void validate(const std::string& optimizer) const;
   template <typename F>
   void visit(F&& f) {
-    f("lr", lr);
-    f("betas", betas);
-    f("eps", eps);
-    f("weight_decay", weight_decay);
+    detail::visit_adam_like(f, lr, betas, eps, weight_decay);
     f("amsgrad", amsgrad);
     f("maximize", maximize);
   }
 };
 
+namespace detail {
+// One Adam step of `param` from `grad` (the update in the comment above), with the weight decay
+// coupled (added to the gradient, Adam) or decoupled (shrinking the parameter first, AdamW).
+// Creates the state on the parameter's first update.
+void adam_update(Tensor param, const Tensor& grad, OrderedDict<Tensor>& state,
+                 const AdamOptions& options, bool decoupled_weight_decay);
+std::vector<std::string> adam_state_keys(bool amsgrad);
+}  // namespace detail
+
+// Adam and AdamW: one update, with options of type `Options` (the fields of AdamOptions).
+template <typename Options, bool decoupled_weight_decay>
+class AdamBase : public BetasOptimizer<Options> {
+ public:
+  using BetasOptimizer<Options>::BetasOptimizer;
+
+ protected:
+  void update() override {
+    this->for_each_parameter(
+        [](const Options& options, Tensor& param, const Tensor& grad, OrderedDict<Tensor>& state) {
+          const AdamOptions adam{options.lr,           options.betas,   options.eps,
+                                 options.weight_decay, options.amsgrad, options.maximize};
+          detail::adam_update(param, grad, state, adam, decoupled_weight_decay);
+        });
+  }
+  std::vector<std::string> state_keys(const Options& options) const override {
+    return detail::adam_state_keys(options.amsgrad);
+  }
+};
+
 // State per parameter (created at its first update): "step" (int64 []), "exp_avg",
 // "exp_avg_sq", and with AMSGrad "max_exp_avg_sq" (like the parameter).
-class Adam : public OptimizerBase<AdamOptions> {
+class Adam : public AdamBase<AdamOptions, false> {
  public:
   using Options = AdamOptions;
   explicit Adam(std::vector<Tensor> params, Options options = {})
-      : OptimizerBase("Adam", std::move(params), options) {}
-  explicit Adam(std::vector<Group> groups) : OptimizerBase("Adam", std::move(groups)) {}
-
-  // betas.first, the option 1cycle cycles against the rate.
-  std::optional<double> momentum(size_t group) const override;
-  // ValueError unless 0 <= momentum < 1.
-  void set_momentum(size_t group, double momentum) override;
-
- protected:
-  void update() override;
-  std::vector<std::string> state_keys(const Options& options) const override;
+      : AdamBase("Adam", std::move(params), options) {}
+  explicit Adam(std::vector<Group> groups) : AdamBase("Adam", std::move(groups)) {}
 };
 
 }  // namespace cajal::optim

@@ -31,27 +31,19 @@ struct AdamaxOptions {
   void validate(const std::string& optimizer) const;
   template <typename F>
   void visit(F&& f) {
-    f("lr", lr);
-    f("betas", betas);
-    f("eps", eps);
-    f("weight_decay", weight_decay);
+    detail::visit_adam_like(f, lr, betas, eps, weight_decay);
     f("maximize", maximize);
   }
 };
 
 // State per parameter (created at its first update): "step" (int64 []), "exp_avg" and "exp_inf"
 // (like the parameter).
-class Adamax : public OptimizerBase<AdamaxOptions> {
+class Adamax : public BetasOptimizer<AdamaxOptions> {
  public:
   using Options = AdamaxOptions;
   explicit Adamax(std::vector<Tensor> params, Options options = {})
-      : OptimizerBase("Adamax", std::move(params), options) {}
-  explicit Adamax(std::vector<Group> groups) : OptimizerBase("Adamax", std::move(groups)) {}
-
-  // betas.first, the option 1cycle cycles against the rate.
-  std::optional<double> momentum(size_t group) const override;
-  // ValueError unless 0 <= momentum < 1.
-  void set_momentum(size_t group, double momentum) override;
+      : BetasOptimizer("Adamax", std::move(params), options) {}
+  explicit Adamax(std::vector<Group> groups) : BetasOptimizer("Adamax", std::move(groups)) {}
 
  protected:
   void update() override;

@@ -5,18 +5,14 @@
 //
 //   optim::AdamW opt(net.parameters(), {.lr = 1e-3, .weight_decay = 1e-2});
 //
-// Per parameter, at step t (from 1), with g the gradient (negated when maximizing):
-//   p <- p * (1 - lr * weight_decay)
-//   m <- beta1 * m + (1 - beta1) * g                     (exp_avg)
-//   v <- beta2 * v + (1 - beta2) * g^2                   (exp_avg_sq)
-//   v_max <- max(v_max, v)                               (max_exp_avg_sq, AMSGrad only)
-//   p <- p - lr / (1 - beta1^t) * m / (sqrt(v or v_max) / sqrt(1 - beta2^t) + eps)
+// Per parameter: p <- p * (1 - lr * weight_decay), then Adam's update (adam.h) without the
+// g <- g + weight_decay * p term.
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "cajal/optim/optimizer.h"
+#include "cajal/optim/adam.h"
 
 namespace cajal::optim {
 
@@ -33,10 +29,7 @@ struct AdamWOptions {
   void validate(const std::string& optimizer) const;
   template <typename F>
   void visit(F&& f) {
-    f("lr", lr);
-    f("betas", betas);
-    f("eps", eps);
-    f("weight_decay", weight_decay);
+    detail::visit_adam_like(f, lr, betas, eps, weight_decay);
     f("amsgrad", amsgrad);
     f("maximize", maximize);
   }
@@ -44,21 +37,12 @@ struct AdamWOptions {
 
 // State per parameter (created at its first update): "step" (int64 []), "exp_avg",
 // "exp_avg_sq", and with AMSGrad "max_exp_avg_sq" (like the parameter).
-class AdamW : public OptimizerBase<AdamWOptions> {
+class AdamW : public AdamBase<AdamWOptions, true> {
  public:
   using Options = AdamWOptions;
   explicit AdamW(std::vector<Tensor> params, Options options = {})
-      : OptimizerBase("AdamW", std::move(params), options) {}
-  explicit AdamW(std::vector<Group> groups) : OptimizerBase("AdamW", std::move(groups)) {}
-
-  // betas.first, the option 1cycle cycles against the rate.
-  std::optional<double> momentum(size_t group) const override;
-  // ValueError unless 0 <= momentum < 1.
-  void set_momentum(size_t group, double momentum) override;
-
- protected:
-  void update() override;
-  std::vector<std::string> state_keys(const Options& options) const override;
+      : AdamBase("AdamW", std::move(params), options) {}
+  explicit AdamW(std::vector<Group> groups) : AdamBase("AdamW", std::move(groups)) {}
 };
 
 }  // namespace cajal::optim

@@ -8,16 +8,19 @@
 //   optim::ChainedScheduler scheduler({warmup, decay});
 //   // lr0 * 0.1 * 0.9^t for t < 2, then lr0 * 0.9^t.
 //
-// Build the children first, then step only the ChainedScheduler.
+// Build the children first, then step only the ChainedScheduler. Its state dict holds its own
+// keys and each child's under "schedulers.<i>."; it cannot be restarted inside SequentialLR
+// (ValueError).
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "cajal/optim/composite_scheduler.h"
 #include "cajal/optim/lr_scheduler.h"
 
 namespace cajal::optim {
 
-class ChainedScheduler : public LRScheduler {
+class ChainedScheduler : public detail::CompositeScheduler {
  public:
   // The schedulers are referenced, not owned: they must outlive this one. ValueError: no
   // schedulers, schedulers of different optimizers, ReduceLROnPlateau (it needs a metric).
@@ -28,21 +31,8 @@ class ChainedScheduler : public LRScheduler {
   // Steps every schedule in order. If one throws, every schedule, rate and momentum is restored.
   void step() override;
 
-  // Its own keys and each child's under "schedulers.<i>.".
-  StateDict state_dict() const override;
-  void load_state_dict(const StateDict& state) override;
-
- protected:
-  std::vector<double> compute_lr() override { return current_lrs(); }
-  // ValueError: a ChainedScheduler cannot be restarted inside SequentialLR.
-  void jump_to(int64_t epoch) override;
-
  private:
-  ChainedScheduler(Optimizer& optimizer, std::vector<LRScheduler*> schedulers,
-                   std::vector<std::shared_ptr<LRScheduler>> owned);
-
-  std::vector<LRScheduler*> schedulers_;
-  std::vector<std::shared_ptr<LRScheduler>> owned_;
+  void start();
 };
 
 }  // namespace cajal::optim

@@ -71,15 +71,14 @@ struct ConjugateGradientOptions {
 // "state.prev_flat_grad" ([n], the parameters' dtype), "state.t" and "state.gtd" (the last step
 // and directional derivative, float64 []) and "state.since_restart" (int64 []). Loading it into a
 // fresh ConjugateGradient over the same parameters makes the next step identical bit for bit.
-class ConjugateGradient : public OptimizerBase<ConjugateGradientOptions> {
+// add_param_group always raises ValueError: the parameters form one vector, so there is one
+// parameter group.
+class ConjugateGradient : public detail::FlatOptimizer<ConjugateGradientOptions> {
  public:
   using Options = ConjugateGradientOptions;
   explicit ConjugateGradient(std::vector<Tensor> params, Options options = {});
   // Exactly one group; ValueError otherwise.
   explicit ConjugateGradient(std::vector<Group> groups);
-
-  // Always ValueError: the parameters form one vector, so there is one parameter group.
-  void add_param_group(Group group);
 
   // Validates the whole dict before changing anything.
   void load_state_dict(const StateDict& state) override;
@@ -106,7 +105,6 @@ class ConjugateGradient : public OptimizerBase<ConjugateGradientOptions> {
   };
   History parse_history(const StateDict& state) const;
 
-  detail::FlatParameters flat_;
   History history_;
   int64_t restarts_ = 0;
 };

@@ -65,15 +65,14 @@ struct LBFGSOptions {
 // after the first iteration d, prev_flat_grad ([n], the parameters' dtype), t, H_diag, prev_loss
 // (float64 []), old_dirs and old_stps ([k, n], k <= history_size) and ro (float64 [k]). Loading it
 // into a fresh LBFGS over the same parameters makes the next step identical bit for bit.
-class LBFGS : public OptimizerBase<LBFGSOptions> {
+// add_param_group always raises ValueError: L-BFGS works on one flat vector, so it has one
+// parameter group.
+class LBFGS : public detail::FlatOptimizer<LBFGSOptions> {
  public:
   using Options = LBFGSOptions;
   explicit LBFGS(std::vector<Tensor> params, Options options = {});
   // Exactly one group (PyTorch's rule); ValueError otherwise.
   explicit LBFGS(std::vector<Group> groups);
-
-  // Always ValueError: L-BFGS works on one flat vector, so it has one parameter group.
-  void add_param_group(Group group);
 
   // Validates the whole dict (options, line_search_fn, history shapes) before changing anything.
   void load_state_dict(const StateDict& state) override;
@@ -102,7 +101,6 @@ class LBFGS : public OptimizerBase<LBFGSOptions> {
   };
   History parse_history(const StateDict& state) const;
 
-  detail::FlatParameters flat_;
   History history_;
 };
 

@@ -135,6 +135,28 @@ int64_t state_count(const StateDict& state, const std::string& key, const std::s
 Tensor state_tensor(const StateDict& state, const std::string& key, const Shape& shape, Dtype dtype,
                     const std::string& optimizer);
 
+// The optimizer-wide counters of the closure-based optimizers: "state.func_evals" and
+// "state.n_iter" (int64 []). save_counts writes nothing before the first step (as PyTorch);
+// load_counts reads both when either is present (ValueError naming the key when malformed) and
+// returns false, leaving the outputs at 0, when neither is.
+void save_counts(StateDict& state, int64_t func_evals, int64_t n_iter);
+bool load_counts(const StateDict& state, const std::string& optimizer, int64_t& func_evals,
+                 int64_t& n_iter);
+// Whether `state` holds a saved direction ("state.d"). ValueError "<optimizer>: load_state_dict:
+// n_iter is N but the <what> ('state.d', ...) is missing" when it does not although n_iter > 0.
+bool has_saved_direction(const StateDict& state, int64_t n_iter, const std::string& optimizer,
+                         const std::string& what);
+
+// phi(t) for a line search along `direction` ([numel]) from the current parameters, for closures
+// that call backward(): moves the parameters to x + t d, evaluates the closure, reads the
+// gradient, and restores x. `flat` and `closure` must outlive the returned function.
+LineSearchFunction gradient_line_function(const FlatParameters& flat, const std::string& optimizer,
+                                          const std::function<Tensor()>& closure,
+                                          const Tensor& direction);
+
+// `value` as an ostream writes it (6 significant digits: "0.5", "1e-05"), for error messages.
+std::string number_text(double value);
+
 // line_search_fn ("" for none, "strong_wolfe", ...) is saved in optimizer state dicts as a uint8
 // tensor of its bytes, since state dicts hold tensors only.
 Tensor text_tensor(const std::string& text);
@@ -143,6 +165,49 @@ std::string tensor_text(const Tensor& bytes);
 // uint8 tensor.
 std::string text_option(const StateDict& state, const std::string& key,
                         const std::string& optimizer);
+
+// The base of the optimizers over one flat parameter vector: one parameter group, no
+// add_param_group, and the FlatParameters view `flat_` built at construction.
+template <typename Options>
+class FlatOptimizer : public OptimizerBase<Options> {
+ public:
+  using Group = typename OptimizerBase<Options>::Group;
+
+  // Always ValueError: the parameters form one vector, so there is one parameter group.
+  void add_param_group(Group /*group*/) {
+    throw ValueError(this->name() +
+                     " doesn't support per-parameter options (parameter groups): it optimizes "
+                     "one flat vector, so add_param_group is not available");
+  }
+
+ protected:
+  FlatOptimizer(std::string name, std::vector<Tensor> params, Options options)
+      : OptimizerBase<Options>(std::move(name), std::move(params), std::move(options)),
+        flat_(this->name(), single_group_params(*this)) {}
+  // Exactly one group; ValueError otherwise.
+  FlatOptimizer(std::string name, std::vector<Group> groups)
+      : OptimizerBase<Options>(std::move(name), std::move(groups)),
+        flat_(this->name(), single_group_params(*this)) {}
+
+  // For load_state_dict: the string option saved under `key` (as text_option reads it), checked
+  // with the current options (ValueError naming the option and value otherwise). Changes nothing.
+  std::string load_text_option(const StateDict& state, const std::string& key,
+                               std::string Options::*option) const {
+    Options options = this->param_groups()[0].options;
+    options.*option = text_option(state, key, this->name());
+    options.validate(this->name());
+    return options.*option;
+  }
+
+  // The ValueError step() without a closure raises, for closures that call backward().
+  [[noreturn]] void throw_needs_backward_closure() const {
+    throw ValueError(this->name() +
+                     ": step needs a closure that clears the gradients, computes the loss, calls "
+                     "backward() and returns the loss: opt.step([&] { ... })");
+  }
+
+  FlatParameters flat_;
+};
 }  // namespace detail
 
 }  // namespace cajal::optim

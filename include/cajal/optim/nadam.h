@@ -29,23 +29,16 @@ struct NAdamOptions {
   void validate(const std::string& optimizer) const;
   template <typename F>
   void visit(F&& f) {
-    f("lr", lr);
-    f("betas", betas);
-    f("eps", eps);
-    f("weight_decay", weight_decay);
+    detail::visit_adam_like(f, lr, betas, eps, weight_decay);
     f("momentum_decay", momentum_decay);
   }
 };
 
-class NAdam : public OptimizerBase<NAdamOptions> {
+class NAdam : public BetasOptimizer<NAdamOptions> {
  public:
   using Options = NAdamOptions;
   NAdam(std::vector<Tensor> params, NAdamOptions options = {});
   explicit NAdam(std::vector<Group> groups);
-
-  // betas.first, the option 1cycle cycles.
-  std::optional<double> momentum(size_t group) const override;
-  void set_momentum(size_t group, double momentum) override;
 
  protected:
   void update() override;

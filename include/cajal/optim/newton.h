@@ -73,15 +73,14 @@ std::pair<Tensor, Tensor> gradient_and_hessian(const Tensor& loss,
 // State dict: the options ("param_groups.0.*", line_search_fn as its bytes in uint8) and, once
 // step() has run, "state.func_evals" and "state.n_iter" (int64 []). Newton keeps no other state
 // between steps, so resuming gives the same next step bit for bit.
-class Newton : public OptimizerBase<NewtonOptions> {
+// add_param_group always raises ValueError: the parameters form one vector, so there is one
+// parameter group.
+class Newton : public detail::FlatOptimizer<NewtonOptions> {
  public:
   using Options = NewtonOptions;
   explicit Newton(std::vector<Tensor> params, Options options = {});
   // Exactly one group; ValueError otherwise.
   explicit Newton(std::vector<Group> groups);
-
-  // Always ValueError: the parameters form one vector, so there is one parameter group.
-  void add_param_group(Group group);
 
   void load_state_dict(const StateDict& state) override;
 
@@ -96,7 +95,6 @@ class Newton : public OptimizerBase<NewtonOptions> {
   void save_extra(StateDict& state) const override;
 
  private:
-  detail::FlatParameters flat_;
   int64_t func_evals_ = 0;
   int64_t n_iter_ = 0;
   double last_damping_ = 0;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -118,6 +119,27 @@ class OptimizerBase : public Optimizer {
   void load_state_dict(const StateDict& state) override;
 
  protected:
+  // Calls f(options, param, grad, state) for every parameter that has a gradient, group by
+  // group: the skeleton of every update(). `param` is a handle to update in place; `grad` a copy
+  // of the handle that f may rebind (to add a penalty) without touching the parameter's gradient.
+  // An f that takes the group index first, f(group, options, param, grad, state), gets it too.
+  template <typename F>
+  void for_each_parameter(F&& f) {
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      const Options& options = groups_[g].options;
+      for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+        Tensor param = groups_[g].params[i];
+        Tensor grad = param.grad();
+        if (!grad.defined()) continue;
+        if constexpr (std::is_invocable_v<F&, size_t, const Options&, Tensor&, Tensor&,
+                                          OrderedDict<Tensor>&>) {
+          f(g, options, param, grad, state_[g][i]);
+        } else {
+          f(options, param, grad, state_[g][i]);
+        }
+      }
+    }
+  }
   // The state of parameter `index` of `group` (empty until the optimizer fills it).
   OrderedDict<Tensor>& state(size_t group, size_t index) { return state_[group][index]; }
   const OrderedDict<Tensor>& state(size_t group, size_t index) const {
@@ -138,6 +160,19 @@ class OptimizerBase : public Optimizer {
 };
 
 namespace detail {
+// The checks shared by the Adam family: lr, eps and weight_decay >= 0, betas in [0, 1)
+// ("Adam: betas[0] must be in [0, 1), got 1.5").
+void validate_adam_like(const std::string& optimizer, double lr,
+                        const std::pair<double, double>& betas, double eps, double weight_decay);
+// The visit() fields the Adam family shares, in state-dict order: lr, betas, eps, weight_decay.
+template <typename F>
+void visit_adam_like(F& f, double& lr, std::pair<double, double>& betas, double& eps,
+                     double& weight_decay) {
+  f("lr", lr);
+  f("betas", betas);
+  f("eps", eps);
+  f("weight_decay", weight_decay);
+}
 // Option checks with one wording: "Adam: lr must be >= 0, got -0.1".
 void check_non_negative(const std::string& optimizer, const char* option, double value);
 void check_positive(const std::string& optimizer, const char* option, double value);
@@ -164,7 +199,35 @@ Tensor decayed_gradient(const Tensor& param, const Tensor& grad, double weight_d
 int64_t increment_step(OrderedDict<Tensor>& state);
 // The state tensor `key`, created as zeros shaped like `param` when missing.
 Tensor state_or_zeros(OrderedDict<Tensor>& state, const std::string& key, const Tensor& param);
+// The step counter of the optimizers that, like their reference implementations, count in
+// float64 (NAdam, RAdam, AdaBelief, AdaBound): on a parameter's first update (empty state)
+// creates "step" at 0 followed by zeros like `param` under each of `zero_keys`, in that order;
+// then increments "step" and returns the new count.
+double increment_float_step(OrderedDict<Tensor>& state, const Tensor& param,
+                            std::initializer_list<const char*> zero_keys);
+// Weight decay in the two forms RAdam and AdaBelief offer: `decoupled` shrinks `param` in place
+// by the factor (1 - lr * weight_decay) (as AdamW) and returns `grad`; otherwise returns
+// grad + weight_decay * param (the L2 penalty). No-op when weight_decay is 0.
+Tensor apply_weight_decay(Tensor& param, const Tensor& grad, double lr, double weight_decay,
+                          bool decoupled);
 }  // namespace detail
+
+// An optimizer whose options hold `betas` (the Adam family): betas.first is the option 1cycle
+// cycles against the learning rate.
+template <typename Options>
+class BetasOptimizer : public OptimizerBase<Options> {
+ public:
+  using OptimizerBase<Options>::OptimizerBase;
+
+  std::optional<double> momentum(size_t group) const override {
+    return this->param_groups().at(group).options.betas.first;
+  }
+  // ValueError unless 0 <= momentum < 1.
+  void set_momentum(size_t group, double momentum) override {
+    detail::check_unit_interval(this->name(), "betas[0]", momentum);
+    this->param_groups().at(group).options.betas.first = momentum;
+  }
+};
 
 template <typename Options>
 void OptimizerBase<Options>::add_param_group(Group group) {

@@ -35,23 +35,16 @@ struct RAdamOptions {
   void validate(const std::string& optimizer) const;
   template <typename F>
   void visit(F&& f) {
-    f("lr", lr);
-    f("betas", betas);
-    f("eps", eps);
-    f("weight_decay", weight_decay);
+    detail::visit_adam_like(f, lr, betas, eps, weight_decay);
     f("decoupled_weight_decay", decoupled_weight_decay);
   }
 };
 
-class RAdam : public OptimizerBase<RAdamOptions> {
+class RAdam : public BetasOptimizer<RAdamOptions> {
  public:
   using Options = RAdamOptions;
   RAdam(std::vector<Tensor> params, RAdamOptions options = {});
   explicit RAdam(std::vector<Group> groups);
-
-  // betas.first, the option 1cycle cycles.
-  std::optional<double> momentum(size_t group) const override;
-  void set_momentum(size_t group, double momentum) override;
 
  protected:
   void update() override;

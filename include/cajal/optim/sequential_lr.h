@@ -10,17 +10,19 @@
 // Build the children first, on the same optimizer, then hand them over; step only the
 // SequentialLR. At construction the rates go back to the optimizer's base rates and the first
 // schedule starts again; at each milestone the next one restarts at its epoch 0 (closed form,
-// from its base rates), as PyTorch does.
+// from its base rates), as PyTorch does. Its state dict holds its own keys and each child's under
+// "schedulers.<i>."; it cannot itself be restarted (ValueError).
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "cajal/optim/composite_scheduler.h"
 #include "cajal/optim/lr_scheduler.h"
 
 namespace cajal::optim {
 
-class SequentialLR : public LRScheduler {
+class SequentialLR : public detail::CompositeScheduler {
  public:
   // The schedulers are referenced, not owned: they must outlive this one.
   // ValueError: no schedulers, milestones.size() != schedulers.size() - 1, milestones not
@@ -35,20 +37,9 @@ class SequentialLR : public LRScheduler {
   void step() override;
   const std::vector<int64_t>& milestones() const { return milestones_; }
 
-  // Its own keys and each child's under "schedulers.<i>.".
-  StateDict state_dict() const override;
-  void load_state_dict(const StateDict& state) override;
-
- protected:
-  std::vector<double> compute_lr() override { return current_lrs(); }
-  // ValueError: a SequentialLR cannot itself be restarted.
-  void jump_to(int64_t epoch) override;
-
  private:
   void start();
 
-  std::vector<LRScheduler*> schedulers_;
-  std::vector<std::shared_ptr<LRScheduler>> owned_;
   std::vector<int64_t> milestones_;
 };
 

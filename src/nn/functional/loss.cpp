@@ -73,6 +73,11 @@ void check_same_shape(const Tensor& a, const Tensor& b, std::string_view loss_na
   }
 }
 
+void check_input_and_target(const Tensor& input, const Tensor& target, std::string_view loss_name) {
+  check_floating(input, loss_name, "input");
+  check_same_shape(input, target, loss_name, "input", "target");
+}
+
 Tensor as_floating(const Tensor& target, const Tensor& like) {
   if (target.is_floating_point()) return target;
   return target.to(like.dtype());

@@ -183,8 +183,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                             const BCELossOptions& options) {
   options.validate();
-  detail::check_floating(input, kBCE, "input");
-  detail::check_same_shape(input, target, kBCE, "input", "target");
+  detail::check_input_and_target(input, target, kBCE);
   check_broadcasts_to(options.weight, input, kBCE, "weight");
   if (input.numel() > 0) {
     no_grad guard;
@@ -205,8 +204,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BCEWithLogitsLossOptions& options) {
   options.validate();
-  detail::check_floating(input, kBCEWithLogits, "input");
-  detail::check_same_shape(input, target, kBCEWithLogits, "input", "target");
+  detail::check_input_and_target(input, target, kBCEWithLogits);
   check_broadcasts_to(options.weight, input, kBCEWithLogits, "weight");
   check_broadcasts_to(options.pos_weight, input, kBCEWithLogits, "pos_weight");
   Tensor loss = logits_cross_entropy_elementwise(input, detail::as_floating(target, input),
@@ -218,8 +216,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 Tensor sigmoid_focal_loss(const Tensor& input, const Tensor& target,
                           const SigmoidFocalLossOptions& options) {
   options.validate();
-  detail::check_floating(input, kSigmoidFocal, "input");
-  detail::check_same_shape(input, target, kSigmoidFocal, "input", "target");
+  detail::check_input_and_target(input, target, kSigmoidFocal);
   Tensor t = detail::as_floating(target, input);
   Tensor loss = logits_cross_entropy_elementwise(input, t, Tensor());
   if (options.gamma != 0) {

@@ -35,8 +35,7 @@ void GaussianNLLLossOptions::validate(std::string_view loss) const {
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options) {
   constexpr std::string_view kName = "kl_div";
   options.validate();
-  detail::check_floating(input, kName, "input");
-  detail::check_same_shape(input, target, kName, "input", "target");
+  detail::check_input_and_target(input, target, kName);
   Tensor t = detail::as_floating(target, input);
   Tensor loss;
   if (options.log_target) {
@@ -59,8 +58,7 @@ Tensor poisson_nll_loss(const Tensor& input, const Tensor& target,
                         const PoissonNLLLossOptions& options) {
   constexpr std::string_view kName = "poisson_nll_loss";
   options.validate();
-  detail::check_floating(input, kName, "input");
-  detail::check_same_shape(input, target, kName, "input", "target");
+  detail::check_input_and_target(input, target, kName);
   Tensor t = detail::as_floating(target, input);
   Tensor loss = options.log_input ? exp(input) - t * input : input - t * log(input + options.eps);
   if (options.full) {
@@ -78,8 +76,7 @@ Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor
                          const GaussianNLLLossOptions& options) {
   constexpr std::string_view kName = "gaussian_nll_loss";
   options.validate();
-  detail::check_floating(input, kName, "input");
-  detail::check_same_shape(input, target, kName, "input", "target");
+  detail::check_input_and_target(input, target, kName);
   detail::check_floating(var, kName, "var");
   Tensor v = var;
   if (v.shape() != input.shape()) {

@@ -22,6 +22,9 @@ void check_floating(const Tensor& tensor, std::string_view loss_name, std::strin
 // ShapeError naming both shapes unless a and b have the same shape.
 void check_same_shape(const Tensor& a, const Tensor& b, std::string_view loss_name,
                       std::string_view a_name, std::string_view b_name);
+// The usual pair of the (input, target) losses: check_floating(input) and
+// check_same_shape(input, target).
+void check_input_and_target(const Tensor& input, const Tensor& target, std::string_view loss_name);
 // A float target of `like`'s dtype: float targets keep their own precision (mixing promotes),
 // integer and bool targets are converted.
 Tensor as_floating(const Tensor& target, const Tensor& like);

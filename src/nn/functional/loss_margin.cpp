@@ -39,8 +39,7 @@ void check_positive(double value, std::string_view loss, std::string_view option
 // margin - target * input for labels in {-1, 1}.
 Tensor signed_margin(const Tensor& input, const Tensor& target, double margin,
                      std::string_view loss) {
-  detail::check_floating(input, loss, "input");
-  detail::check_same_shape(input, target, loss, "input", "target");
+  detail::check_input_and_target(input, target, loss);
   detail::check_label_values(target, -1, 1, loss);
   return margin - detail::as_floating(target, input) * input;
 }

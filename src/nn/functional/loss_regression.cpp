@@ -14,8 +14,7 @@ namespace {
 
 // input - target after the shared checks.
 Tensor difference(const Tensor& input, const Tensor& target, std::string_view loss) {
-  detail::check_floating(input, loss, "input");
-  detail::check_same_shape(input, target, loss, "input", "target");
+  detail::check_input_and_target(input, target, loss);
   return input - detail::as_floating(target, input);
 }
 
