@@ -231,4 +231,17 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   return captured;
 }
 
+void zero_grad(const std::vector<Tensor>& tensors, bool set_to_none) {
+  for (const Tensor& tensor : tensors) {
+    Tensor grad = tensor.grad();
+    if (!grad.defined()) continue;
+    if (set_to_none) {
+      tensor.set_grad(Tensor());
+    } else {
+      no_grad guard;
+      grad.detach().zero_();
+    }
+  }
+}
+
 }  // namespace cajal::autograd

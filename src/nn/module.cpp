@@ -4,6 +4,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "cajal/autograd/engine.h"
 #include "cajal/autograd/grad_mode.h"
 
 namespace cajal::nn {
@@ -221,18 +222,7 @@ Module& Module::train(bool training) {
   return *this;
 }
 
-void Module::zero_grad(bool set_to_none) {
-  for (const Tensor& param : parameters()) {
-    Tensor grad = param.grad();
-    if (!grad.defined()) continue;
-    if (set_to_none) {
-      param.set_grad(Tensor());
-    } else {
-      no_grad guard;
-      grad.detach().zero_();
-    }
-  }
-}
+void Module::zero_grad(bool set_to_none) { autograd::zero_grad(parameters(), set_to_none); }
 
 Module& Module::requires_grad_(bool requires_grad) {
   for (Tensor param : parameters()) param.requires_grad_(requires_grad);

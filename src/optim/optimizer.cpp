@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "cajal/autograd/engine.h"
 #include "cajal/autograd/grad_mode.h"
 
 namespace cajal::optim {
@@ -27,20 +28,7 @@ Tensor Optimizer::update(const std::function<Tensor()>& closure) {
   return loss;
 }
 
-void Optimizer::zero_grad(bool set_to_none) {
-  for (size_t g = 0; g < num_param_groups(); ++g) {
-    for (const Tensor& param : params(g)) {
-      Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      if (set_to_none) {
-        param.set_grad(Tensor());
-      } else {
-        no_grad guard;
-        grad.detach().zero_();
-      }
-    }
-  }
-}
+void Optimizer::zero_grad(bool set_to_none) { autograd::zero_grad(parameters(), set_to_none); }
 
 std::vector<Tensor> Optimizer::parameters() const {
   std::vector<Tensor> all;

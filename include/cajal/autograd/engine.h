@@ -20,6 +20,10 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                          const std::vector<Tensor>& grad_outputs = {}, BackwardOptions options = {},
                          bool allow_unused = false);
 
+// Clears the grad() of each tensor: sets it to undefined (set_to_none) or fills it with zeros in
+// place. What Module::zero_grad and Optimizer::zero_grad do.
+void zero_grad(const std::vector<Tensor>& tensors, bool set_to_none = true);
+
 // Sums `gradient` over broadcast dims so it has `shape` (the reverse of broadcasting).
 Tensor sum_to(const Tensor& gradient, const Shape& shape);
 
