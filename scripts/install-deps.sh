@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cajal needs, only those that are missing. Safe to run again.
 #   scripts/install-deps.sh          what building, testing and the demo need
-#   scripts/install-deps.sh --tools  also PyTorch and NumPy, for tools/ (golden files, peer timings)
+#   scripts/install-deps.sh --tools  also PyTorch, for tools/ (golden files, peer timings)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libdnnl-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev libcpp-httplib-dev libstb-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libcpp-httplib-dev libstb-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   clang-format
+  python3-numpy  # a test reads our safetensors files back with an independent json+numpy reader
 )
 if [ "${1:-}" = "--tools" ]; then
-  packages+=(python3-torch python3-numpy)
+  packages+=(python3-torch)
 fi
 
 missing=()
