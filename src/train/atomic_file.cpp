@@ -37,7 +37,12 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   std::filesystem::path directory = directory_of(path_);
   // Hidden and suffixed, so a directory listing or a glob for "*.safetensors" never picks up a
   // half-written file.
-  std::string stem = "." + path_.filename().string() + ".tmp." + std::to_string(::getpid()) + ".";
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "." + std::string.
+  std::string stem = ".";
+  stem += path_.filename().string();
+  stem += ".tmp.";
+  stem += std::to_string(::getpid());
+  stem += ".";
   for (int attempt = 0; attempt < 100; ++attempt) {
     temporary_path_ = directory / (stem + std::to_string(temporary_counter.fetch_add(1)));
     fd_ = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
