@@ -84,7 +84,7 @@
 #include "cajal/optim/sgd.h"
 #include "cajal/optim/step_lr.h"
 #include "cajal/optim/warmup_lr.h"
-#include "cajal/train/atomic_file.h"
+#include "cajal/core/atomic_file.h"
 #include "cajal/train/checkpoint.h"
 #include "cajal/train/metrics.h"
 #include "cajal/train/safetensors.h"

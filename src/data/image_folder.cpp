@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include "cajal/core/atomic_file.h"
 #include "cajal/data/idx.h"
 
 namespace cajal::data {
@@ -187,20 +188,12 @@ void write_png(const std::string& path, const Tensor& image) {
                               interleaved.data(), int(width * channels))) {
     throw IOError("write_png: cannot encode '" + path + "'");
   }
-  // Temporary file and rename: a failed write never leaves a half-written PNG.
-  std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (file == nullptr) {
-    throw IOError("write_png: cannot open '" + temporary + "': " + std::strerror(errno));
-  }
-  bool ok = std::fwrite(encoded.data(), 1, encoded.size(), file) == encoded.size();
-  ok = std::fflush(file) == 0 && ok;
-  ok = ::fsync(fileno(file)) == 0 && ok;
-  ok = std::fclose(file) == 0 && ok;
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw IOError("write_png: cannot write '" + path + "': " + reason);
+  // A failed write never leaves a half-written PNG.
+  try {
+    write_file_atomically(
+        path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+  } catch (const IOError& error) {
+    throw IOError(std::string("write_png: ") + error.what());
   }
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 
+#include "cajal/core/atomic_file.h"
 #include "cajal/data/idx.h"
 
 namespace cajal::data {
@@ -350,19 +351,11 @@ std::vector<uint8_t> encode_npy(const Tensor& tensor) {
 
 void write_npy(const std::string& path, const Tensor& tensor) {
   std::vector<uint8_t> bytes = encode_npy(tensor);
-  std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (file == nullptr) {
-    throw IOError("write_npy: cannot open '" + temporary + "': " + std::strerror(errno));
-  }
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  ok = std::fflush(file) == 0 && ok;
-  ok = ::fsync(fileno(file)) == 0 && ok;
-  ok = std::fclose(file) == 0 && ok;
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw IOError("write_npy: cannot write '" + path + "': " + reason);
+  try {
+    write_file_atomically(
+        path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  } catch (const IOError& error) {
+    throw IOError(std::string("write_npy: ") + error.what());
   }
 }
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "cajal/core/atomic_file.h"
 #include "cajal/core/creation.h"
 #include "cajal/core/error.h"
-#include "cajal/train/atomic_file.h"
 
 namespace cajal::train {
 

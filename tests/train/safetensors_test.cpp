@@ -11,9 +11,9 @@
 #include <sstream>
 #include <string>
 
+#include "cajal/core/atomic_file.h"
 #include "cajal/core/creation.h"
 #include "cajal/ops/arithmetic.h"
-#include "cajal/train/atomic_file.h"
 #include "support/expect_error.h"
 
 namespace cajal {
@@ -174,12 +174,12 @@ TEST_F(SafetensorsTest, FailedSaveLeavesTheOldFileUntouched) {
   EXPECT_EQ(read_bytes(path), good);
 
   // A failure in the middle of writing the bytes.
-  EXPECT_THROW(train::write_file_atomically(path,
-                                            [](train::AtomicFile& out) {
-                                              out.write("half a file");
-                                              EXPECT_TRUE(fs::exists(out.temporary_path()));
-                                              throw IOError("disk full (simulated)");
-                                            }),
+  EXPECT_THROW(write_file_atomically(path,
+                                     [](AtomicFile& out) {
+                                       out.write("half a file");
+                                       EXPECT_TRUE(fs::exists(out.temporary_path()));
+                                       throw IOError("disk full (simulated)");
+                                     }),
                IOError);
   EXPECT_EQ(read_bytes(path), good);
   EXPECT_EQ(files_in_directory(), 1u);  // the temporary file was removed
@@ -188,9 +188,9 @@ TEST_F(SafetensorsTest, FailedSaveLeavesTheOldFileUntouched) {
 
 TEST_F(SafetensorsTest, AtomicFileReplacesOnlyOnCommit) {
   fs::path path = file("text");
-  train::write_file_atomically(path, std::string_view("old"));
+  write_file_atomically(path, std::string_view("old"));
   {
-    train::AtomicFile out(path);
+    AtomicFile out(path);
     out.write("new contents");
     EXPECT_EQ(read_bytes(path), "old");  // not visible before commit
     out.commit();
@@ -198,7 +198,7 @@ TEST_F(SafetensorsTest, AtomicFileReplacesOnlyOnCommit) {
   }
   EXPECT_EQ(read_bytes(path), "new contents");
   {
-    train::AtomicFile abandoned(path);
+    AtomicFile abandoned(path);
     abandoned.write("never committed");
   }
   EXPECT_EQ(read_bytes(path), "new contents");

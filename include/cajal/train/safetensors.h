@@ -27,7 +27,7 @@ namespace cajal::train {
 using Metadata = std::map<std::string, std::string>;
 
 // Writes the tensors in the dict's order (the tensors' values, not their autograd state; views are
-// written as their elements) and the metadata, atomically (see atomic_file.h): on any error the
+// written as their elements) and the metadata, atomically (see core/atomic_file.h): on any error the
 // file at `path` keeps its old contents. ValueError, before anything is written, for an undefined
 // tensor, an empty name or the name "__metadata__", or a name or metadata entry that is not valid
 // UTF-8; IOError when the file cannot be written.

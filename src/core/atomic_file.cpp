@@ -1,4 +1,4 @@
-#include "cajal/train/atomic_file.h"
+#include "cajal/core/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 
 #include "cajal/core/error.h"
 
-namespace cajal::train {
+namespace cajal {
 
 namespace {
 
@@ -121,4 +121,4 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   write_file_atomically(path, [contents](AtomicFile& file) { file.write(contents); });
 }
 
-}  // namespace cajal::train
+}  // namespace cajal

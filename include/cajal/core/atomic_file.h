@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace cajal::train {
+namespace cajal {
 
 class AtomicFile {
  public:
@@ -57,4 +57,4 @@ void write_file_atomically(const std::filesystem::path& path,
 // Replaces `path` with `contents` atomically.
 void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
 
-}  // namespace cajal::train
+}  // namespace cajal
