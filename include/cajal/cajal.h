@@ -85,6 +85,8 @@
 #include "cajal/optim/step_lr.h"
 #include "cajal/optim/warmup_lr.h"
 #include "cajal/core/atomic_file.h"
+#include "cajal/train/callbacks.h"
 #include "cajal/train/checkpoint.h"
+#include "cajal/train/fit.h"
 #include "cajal/train/metrics.h"
 #include "cajal/train/safetensors.h"
