@@ -1,6 +1,8 @@
 #pragma once
-// Normalization as functions (torch.nn.functional.batch_norm / layer_norm). Both are composed of
-// differentiable ops, so they have first- and second-order gradients in every argument.
+// Normalization as functions (torch.nn.functional.batch_norm / layer_norm). Both run fused
+// kernels (kernels/batch_norm.h, kernels/layer_norm.h) forward and backward; under create_graph
+// the backward is written with differentiable ops instead, so they have first- and second-order
+// gradients in every argument.
 //
 //   Tensor y = nn::functional::layer_norm(x, {512}, gamma, beta);  // x: [N, T, 512]
 #include <optional>
