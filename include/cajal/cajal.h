@@ -89,4 +89,8 @@
 #include "cajal/train/checkpoint.h"
 #include "cajal/train/fit.h"
 #include "cajal/train/metrics.h"
+#include "cajal/train/report.h"
+#include "cajal/train/run.h"
 #include "cajal/train/safetensors.h"
+#include "cajal/train/spec.h"
+#include "cajal/train/spec_data.h"

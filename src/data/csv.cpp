@@ -377,15 +377,15 @@ Table parse_csv(std::string_view text, const CsvOptions& options, const std::str
 Table read_csv(const std::string& path, const CsvOptions& options) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
-    throw IOError("read_csv: " + quote(path) + " is a directory, expected a CSV file");
+    throw IOError("read_csv: '" + path + "' is a directory, expected a CSV file");
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    throw IOError("read_csv: cannot open " + quote(path) + ": " + std::strerror(errno));
+    throw IOError("read_csv: cannot open '" + path + "': " + std::strerror(errno));
   }
   std::ostringstream contents;
   contents << file.rdbuf();
-  if (file.bad()) throw IOError("read_csv: error while reading " + quote(path));
+  if (file.bad()) throw IOError("read_csv: error while reading '" + path + "'");
   return parse_csv(contents.str(), options, path);
 }
 

@@ -354,9 +354,9 @@ void MetricsLogger::on_epoch_end(TrainingState& /*state*/, const Logs& logs) {
 void MetricsLogger::write() const {
   std::string text;
   if (json_) {
-    nlohmann::json epochs = nlohmann::json::array();
+    nlohmann::ordered_json epochs = nlohmann::ordered_json::array();
     for (const Logs& row : rows_) {
-      nlohmann::json entry = nlohmann::json::object();
+      nlohmann::ordered_json entry = nlohmann::ordered_json::object();
       for (const auto& [key, value] : row) {
         if (key == "epoch") {
           entry[key] = static_cast<int64_t>(value);
@@ -368,7 +368,8 @@ void MetricsLogger::write() const {
       }
       epochs.push_back(std::move(entry));
     }
-    nlohmann::json document = {{"epochs", epochs}};
+    nlohmann::ordered_json document = nlohmann::ordered_json::object();
+    document["epochs"] = std::move(epochs);
     text = document.dump(2) + "\n";
   } else {
     // The union of the rows' keys, in order of first appearance.

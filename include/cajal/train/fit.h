@@ -36,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cajal/core/ordered_dict.h"
@@ -58,7 +59,8 @@ class DataRef {
  public:
   DataRef() = default;
   DataRef(const data::Dataset& dataset) : borrowed_(&dataset) {}  // NOLINT: implicit on purpose
-  DataRef(std::shared_ptr<const data::Dataset> dataset)           // NOLINT
+  template <typename D, typename = std::enable_if_t<std::is_base_of_v<data::Dataset, D>>>
+  DataRef(std::shared_ptr<D> dataset)  // NOLINT: implicit on purpose
       : shared_(std::move(dataset)), borrowed_(shared_.get()) {}
   explicit operator bool() const { return borrowed_ != nullptr; }
   const data::Dataset& operator*() const { return *borrowed_; }

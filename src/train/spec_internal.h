@@ -1,0 +1,46 @@
+#pragma once
+// Shared by the spec_*.cpp files: each section's validation, called by parse_spec, and the
+// builders behind the public functions of spec.h. Not installed.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cajal/core/shape.h"
+#include "cajal/nn/container.h"
+#include "cajal/train/spec.h"
+#include "cajal/train/spec_reader.h"
+
+namespace cajal::train::detail {
+
+// Validates the "model" array (every layer's type, options and unknown keys; not the shapes).
+void validate_model(const Json& model, const std::string& pointer);
+// Builds the "model" array for inputs of one example's shape.
+std::shared_ptr<nn::Sequential> build_layers(const Json& model, const std::string& pointer,
+                                             const Shape& input_shape, int64_t max_parameters);
+
+// The loss section ("cross_entropy" or {"type": ...}); throws SpecError naming the pointer.
+std::unique_ptr<nn::Loss> make_loss(const Json& loss, const std::string& pointer);
+bool loss_is_classification(const Json& loss);
+
+// The optimizer section; `parameters` may be a single dummy tensor when only validating.
+std::unique_ptr<optim::Optimizer> make_optimizer(const Json& optimizer, const std::string& pointer,
+                                                 std::vector<Tensor> parameters);
+
+// The schedule section.
+BuiltScheduler make_scheduler(const Json& schedule, const std::string& pointer,
+                              optim::Optimizer& optimizer, int64_t epochs, int64_t steps_per_epoch);
+
+// The activation layer types, and the reader of one: it reads the options of activation `type`
+// (recording the keys in `reader`, which the caller finishes) and returns the function that builds
+// the module for inputs of one example's `shape`, setting `parameters` to its parameter count.
+const std::vector<std::string>& activation_types();
+using ActivationBuilder =
+    std::function<std::shared_ptr<nn::Module>(const Shape& shape, int64_t& parameters)>;
+ActivationBuilder read_activation(SpecReader& reader, const std::string& type);
+
+// "[N, 32, 7, 7]" for an example shape [32, 7, 7].
+std::string batch_shape_string(const Shape& example_shape);
+
+}  // namespace cajal::train::detail
