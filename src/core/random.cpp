@@ -74,4 +74,17 @@ Generator& default_generator() {
 
 void manual_seed(uint64_t seed) { default_generator().seed_with(seed); }
 
+namespace {
+uint64_t splitmix_finalize(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+uint64_t derive_seed(uint64_t seed, uint64_t value) {
+  return splitmix_finalize(splitmix_finalize(seed) ^ value);
+}
+
 }  // namespace cajal

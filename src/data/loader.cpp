@@ -20,16 +20,6 @@ namespace {
 
 thread_local Generator* current_generator = nullptr;
 
-// SplitMix64's finalizer: consecutive inputs give unrelated outputs, so (seed, epoch) and
-// (epoch seed, position) pairs seed independent streams.
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-uint64_t combine(uint64_t seed, uint64_t value) { return mix(mix(seed) ^ value); }
-
 // Salts keep the permutation stream apart from the per-example streams (positions 0..N-1).
 constexpr uint64_t kPermutationSalt = 0xa5a5a5a5a5a5a5a5ULL;
 
@@ -97,7 +87,7 @@ Example DataLoader::collate(const std::vector<int64_t>& order, int64_t first, in
   inputs.reserve(indices.size());
   targets.reserve(indices.size());
   for (int64_t i = 0; i < count; ++i) {
-    Generator generator(combine(epoch_seed, static_cast<uint64_t>(first + i)));
+    Generator generator(derive_seed(epoch_seed, static_cast<uint64_t>(first + i)));
     ScopedGenerator scope(generator);
     Example example = dataset_->get(indices[static_cast<size_t>(i)]);
     if (options_.transform) example = options_.transform(std::move(example));
@@ -134,7 +124,7 @@ class DataLoader::Epoch {
       : loader_(loader), epoch_seed_(epoch_seed), batches_(loader.size()) {
     const int64_t n = loader_.dataset_->size();
     if (loader_.options_.shuffle) {
-      Generator generator(combine(epoch_seed_, kPermutationSalt));
+      Generator generator(derive_seed(epoch_seed_, kPermutationSalt));
       order_ = random_permutation(n, generator);
     } else {
       order_.resize(static_cast<size_t>(n));
@@ -246,7 +236,7 @@ class DataLoader::Epoch {
 DataLoader::Iterator DataLoader::begin() {
   uint64_t epoch_seed = 0;
   if (options_.seed.has_value()) {
-    epoch_seed = combine(*options_.seed, static_cast<uint64_t>(epoch_));
+    epoch_seed = derive_seed(*options_.seed, static_cast<uint64_t>(epoch_));
   } else {
     epoch_seed = default_generator().next_u64();
   }

@@ -8,6 +8,7 @@
 
 #include "cajal/core/error.h"
 #include "cajal/kernels/loops.h"
+#include "cajal/kernels/row_sums.h"
 
 namespace cajal::kernels {
 namespace {
@@ -35,41 +36,7 @@ void check_input(const Tensor& x, const char* op) {
   }
 }
 
-// Several independent accumulators break the dependency chain of a serial sum (and let the
-// compiler vectorize it) without reassociating the floating-point sum across lanes at random.
-constexpr int lanes = 8;
-
-template <typename T>
-double sum_row(const T* p, int64_t count) {
-  double acc[lanes] = {};
-  int64_t i = 0;
-  for (; i + lanes <= count; i += lanes) {
-    for (int l = 0; l < lanes; ++l) acc[l] += static_cast<double>(p[i + l]);
-  }
-  double total = 0;
-  for (; i < count; ++i) total += static_cast<double>(p[i]);
-  for (int l = 0; l < lanes; ++l) total += acc[l];
-  return total;
-}
-
-template <typename T>
-double squared_deviation_row(const T* p, int64_t count, double mean) {
-  double acc[lanes] = {};
-  int64_t i = 0;
-  for (; i + lanes <= count; i += lanes) {
-    for (int l = 0; l < lanes; ++l) {
-      const double d = static_cast<double>(p[i + l]) - mean;
-      acc[l] += d * d;
-    }
-  }
-  double total = 0;
-  for (; i < count; ++i) {
-    const double d = static_cast<double>(p[i]) - mean;
-    total += d * d;
-  }
-  for (int l = 0; l < lanes; ++l) total += acc[l];
-  return total;
-}
+using row_sums::lanes;
 
 // sum(dy) and sum(dy * (x - mean)) over one row.
 template <typename T>
@@ -127,11 +94,11 @@ BatchNormForward training_impl(const Tensor& input, const Tensor& weight_in, con
     const int64_t first = c * inner;
     double total = 0;
     for (int64_t b = 0; b < layout.batch; ++b)
-      total += sum_row(data + first + b * plane_stride, inner);
+      total += row_sums::sum(data + first + b * plane_stride, inner);
     const double m = total / n;
     double squares = 0;
     for (int64_t b = 0; b < layout.batch; ++b) {
-      squares += squared_deviation_row(data + first + b * plane_stride, inner, m);
+      squares += row_sums::squared_deviation(data + first + b * plane_stride, inner, m);
     }
     const double v = squares / n;
     const double s = 1.0 / std::sqrt(v + eps);

@@ -8,6 +8,7 @@
 
 #include "cajal/core/error.h"
 #include "cajal/kernels/loops.h"
+#include "cajal/kernels/row_sums.h"
 
 namespace cajal::kernels {
 namespace {
@@ -27,40 +28,6 @@ void check_input(const Tensor& x, int64_t normalized_size, const char* op) {
   }
 }
 
-// Independent accumulators break the dependency chain of a serial double sum.
-constexpr int lanes = 8;
-
-template <typename T>
-double sum_row(const T* p, int64_t count) {
-  double acc[lanes] = {};
-  int64_t i = 0;
-  for (; i + lanes <= count; i += lanes) {
-    for (int l = 0; l < lanes; ++l) acc[l] += static_cast<double>(p[i + l]);
-  }
-  double total = 0;
-  for (; i < count; ++i) total += static_cast<double>(p[i]);
-  for (int l = 0; l < lanes; ++l) total += acc[l];
-  return total;
-}
-
-template <typename T>
-double squared_deviation_row(const T* p, int64_t count, double mean) {
-  double acc[lanes] = {};
-  int64_t i = 0;
-  for (; i + lanes <= count; i += lanes) {
-    for (int l = 0; l < lanes; ++l) {
-      const double d = static_cast<double>(p[i + l]) - mean;
-      acc[l] += d * d;
-    }
-  }
-  double total = 0;
-  for (; i < count; ++i) {
-    const double d = static_cast<double>(p[i]) - mean;
-    total += d * d;
-  }
-  for (int l = 0; l < lanes; ++l) total += acc[l];
-  return total;
-}
 
 template <typename T>
 const T* optional_data(const Tensor& t, Tensor* holder) {
@@ -90,9 +57,9 @@ LayerNormForward forward_impl(const Tensor& input, int64_t d, const Tensor& weig
   for (int64_t r = 0; r < rows; ++r) {
     const T* src = in + r * d;
     T* dst = out + r * d;
-    const double m = sum_row(src, d) / static_cast<double>(d);
+    const double m = row_sums::sum(src, d) / static_cast<double>(d);
     const double s =
-        1.0 / std::sqrt(squared_deviation_row(src, d, m) / static_cast<double>(d) + eps);
+        1.0 / std::sqrt(row_sums::squared_deviation(src, d, m) / static_cast<double>(d) + eps);
     mean_out[r] = static_cast<T>(m);
     invstd_out[r] = static_cast<T>(s);
     const T mt = static_cast<T>(m);

@@ -21,15 +21,6 @@ namespace cajal::train {
 
 namespace {
 
-// SplitMix64's finalizer: (seed, epoch) pairs seed unrelated streams.
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-uint64_t combine(uint64_t seed, uint64_t value) { return mix(mix(seed) ^ value); }
-
 // Salts keep the streams of fit's uses of one seed apart.
 constexpr uint64_t kLoaderSalt = 0x10adu;
 constexpr uint64_t kValidationSalt = 0x5a1du;
@@ -185,7 +176,7 @@ History fit(nn::Module& model, nn::Loss& loss, optim::Optimizer& optimizer, Data
   const data::Dataset* train_set = train_data.get();
   const data::Dataset* validation_set = options.validation.get();
   if (options.validation_fraction > 0) {
-    uint64_t split_seed = combine(seed, kValidationSalt);
+    uint64_t split_seed = derive_seed(seed, kValidationSalt);
     if (is_class_index_targets(*train_set)) {
       auto [held_out, rest] =
           data::stratified_split(*train_set, options.validation_fraction, split_seed);
@@ -221,7 +212,7 @@ History fit(nn::Module& model, nn::Loss& loss, optim::Optimizer& optimizer, Data
 
   data::DataLoader loader(*train_set, {.batch_size = options.batch_size,
                                        .shuffle = options.shuffle,
-                                       .seed = combine(seed, kLoaderSalt),
+                                       .seed = derive_seed(seed, kLoaderSalt),
                                        .drop_last = options.drop_last,
                                        .prefetch = options.prefetch,
                                        .transform = options.transform});
@@ -265,7 +256,7 @@ History fit(nn::Module& model, nn::Loss& loss, optim::Optimizer& optimizer, Data
     state.batch = 0;
     // Dropout masks and other random layers draw from the global generator: reseeding it per
     // epoch makes epoch e the same whether or not the run was resumed before it.
-    manual_seed(combine(combine(seed, kGlobalSalt), uint64_t(epoch)));
+    manual_seed(derive_seed(derive_seed(seed, kGlobalSalt), uint64_t(epoch)));
     loader.set_epoch(epoch);
     model.train();
     for (auto& metric : train_metrics) metric->reset();

@@ -199,6 +199,18 @@ TEST_F(CliTest, ErrorsPrintOneLineAndExitOne) {
   std::ofstream(grid) << R"({"grid": {"/optimizer/nope/deeper": [1]}})";
   expect_error("search " + spec.string() + " --grid " + grid.string(), "/optimizer/nope");
   expect_error("train " + spec.string() + " --resume " + corrupt.string(), "corrupt.safetensors");
+  // A corrupt CSV (a row with the wrong number of cells) names the file and the line.
+  fs::path broken_csv = directory_ / "broken.csv";
+  std::ofstream(broken_csv) << "a,b,label\n1,2,x\n3,4\n";
+  fs::path csv_spec = directory_ / "csv.json";
+  std::ofstream(csv_spec) << R"({"data": {"csv": "broken.csv", "target": "label"},
+      "model": [{"type": "dense", "units": 2}]})";
+  expect_error("train " + csv_spec.string(), "broken.csv");
+  // A network too large to allocate is refused before anything is allocated.
+  fs::path huge = directory_ / "huge.json";
+  std::ofstream(huge) << R"({"data": {"dataset": "fashion_mnist"}, "model": [{"type": "flatten"},
+      {"type": "dense", "units": 2000000000}, {"type": "dense", "units": 10}]})";
+  expect_error("train " + huge.string(), "/model/1");
   // Unknown subcommand or bad flag value: CLI11's own message, non-zero.
   EXPECT_NE(cajal("frobnicate").status, 0);
   EXPECT_NE(cajal("train " + spec.string() + " --epochs -3").status, 0);

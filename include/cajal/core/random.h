@@ -26,4 +26,8 @@ class Generator {
 
 Generator& default_generator();
 
+// A seed for an independent stream derived from (seed, value), e.g. (run seed, epoch): SplitMix64's
+// finalizer mixes both, so consecutive values give unrelated seeds.
+uint64_t derive_seed(uint64_t seed, uint64_t value);
+
 }  // namespace cajal
