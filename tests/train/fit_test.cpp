@@ -92,6 +92,13 @@ TEST_F(FitTest, LearnsTwoBlobsAndLogsEveryEpoch) {
   EXPECT_NEAR(result.at("loss"), history.last("val_loss"), 1e-6);
   EXPECT_DOUBLE_EQ(result.at("accuracy"), history.last("val_accuracy"));
   expect_error<ValueError>([&] { (void)history.values("val_rmse"); }, {"val_rmse"});
+
+  // The design guide's form: a loss made in the call.
+  train::History again =
+      train::fit(*net, nn::CrossEntropyLoss(), optimizer, train,
+                 {.epochs = 1, .batch_size = 128, .validation = test, .verbose = 0});
+  EXPECT_EQ(again.epochs.size(), 1u);
+  EXPECT_GT(train::evaluate(*net, nn::CrossEntropyLoss(), test).at("loss"), 0);
 }
 
 TEST_F(FitTest, EvaluateAndPredictMatchOneFullBatch) {

@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cajal/core/ordered_dict.h"
@@ -147,6 +148,11 @@ struct History {
 // Leaves the model in eval mode.
 History fit(nn::Module& model, nn::Loss& loss, optim::Optimizer& optimizer, DataRef train_data,
             const FitOptions& options = {});
+// The same with a loss made in the call: fit(net, nn::CrossEntropyLoss(), optimizer, data, {...}).
+inline History fit(nn::Module& model, nn::Loss&& loss, optim::Optimizer& optimizer,
+                   DataRef train_data, const FitOptions& options = {}) {
+  return fit(model, loss, optimizer, std::move(train_data), options);
+}
 
 struct EvaluateOptions {
   int64_t batch_size = 256;
@@ -158,6 +164,10 @@ struct EvaluateOptions {
 // reductions) and the metrics (by their names) of `model` in eval mode on `data`, without
 // gradients. The model's training mode is restored afterwards.
 Logs evaluate(nn::Module& model, nn::Loss& loss, DataRef data, const EvaluateOptions& options = {});
+inline Logs evaluate(nn::Module& model, nn::Loss&& loss, DataRef data,
+                     const EvaluateOptions& options = {}) {
+  return evaluate(model, loss, std::move(data), options);
+}
 
 struct PredictOptions {
   int64_t batch_size = 256;
