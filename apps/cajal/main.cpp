@@ -1,8 +1,8 @@
 // The cajal command: train, eval, predict, summary, cv and search over model specs (train/run.h
 // does the work), and info. Every error prints `error: ...` and exits with status 1.
+#include <malloc.h>
 #include <CLI/CLI.hpp>
 #include <dnnl.hpp>
-#include <malloc.h>
 #include <fstream>
 #include <iostream>
 #include <new>

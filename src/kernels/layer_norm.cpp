@@ -28,7 +28,6 @@ void check_input(const Tensor& x, int64_t normalized_size, const char* op) {
   }
 }
 
-
 template <typename T>
 const T* optional_data(const Tensor& t, Tensor* holder) {
   if (!t.defined()) return nullptr;

@@ -7,7 +7,6 @@
 
 namespace cajal::optim {
 
-
 std::vector<double> PerGroup::per_group(size_t groups, const std::string& scheduler,
                                         const char* option) const {
   if (values_.size() == 1) return std::vector<double>(groups, values_[0]);

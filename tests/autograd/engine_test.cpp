@@ -304,8 +304,8 @@ TEST(Gradcheck, SecondOrderOfALinearOpChecksTheUpstreamGradientPath) {
 // A function returning a view of its input must not see the input restored before it is read.
 TEST(Gradcheck, FunctionsReturningViewsOfTheirInput) {
   Tensor x = randn({2, 3}, {.dtype = Dtype::float64, .requires_grad = true});
-  auto result = autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0].flatten(); },
-                                    {x});
+  auto result =
+      autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0].flatten(); }, {x});
   EXPECT_TRUE(result.ok) << result.message;
   auto identity = autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0]; }, {x});
   EXPECT_TRUE(identity.ok) << identity.message;

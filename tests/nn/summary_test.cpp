@@ -18,11 +18,11 @@ using testing::expect_error;
 // A Keras-course example: ten 5x5 filters over a 32x32x3 image, pooling, then a dense head of 8.
 nn::Sequential small_convnet() {
   return nn::Sequential{
-      nn::Conv2d({.in_channels = 3, .out_channels = 10, .kernel_size = 5}),   // -> [10, 28, 28]
-      nn::MaxPool2d({.kernel_size = 2}),                                      // -> [10, 14, 14]
-      nn::Flatten(),                                                          // -> [1960]
+      nn::Conv2d({.in_channels = 3, .out_channels = 10, .kernel_size = 5}),  // -> [10, 28, 28]
+      nn::MaxPool2d({.kernel_size = 2}),                                     // -> [10, 14, 14]
+      nn::Flatten(),                                                         // -> [1960]
       nn::Linear({.in_features = 10 * 14 * 14, .out_features = 48}),         // 1960*48 + 48
-      nn::Linear({.in_features = 48, .out_features = 8})};                    // 48*8 + 8
+      nn::Linear({.in_features = 48, .out_features = 8})};                   // 48*8 + 8
 }
 
 TEST(Summary, CountsMatchTheHandCalculation) {

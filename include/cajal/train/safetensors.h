@@ -27,10 +27,10 @@ namespace cajal::train {
 using Metadata = std::map<std::string, std::string>;
 
 // Writes the tensors in the dict's order (the tensors' values, not their autograd state; views are
-// written as their elements) and the metadata, atomically (see core/atomic_file.h): on any error the
-// file at `path` keeps its old contents. ValueError, before anything is written, for an undefined
-// tensor, an empty name or the name "__metadata__", or a name or metadata entry that is not valid
-// UTF-8; IOError when the file cannot be written.
+// written as their elements) and the metadata, atomically (see core/atomic_file.h): on any error
+// the file at `path` keeps its old contents. ValueError, before anything is written, for an
+// undefined tensor, an empty name or the name "__metadata__", or a name or metadata entry that is
+// not valid UTF-8; IOError when the file cannot be written.
 void save_safetensors(const std::filesystem::path& path, const StateDict& tensors,
                       const Metadata& metadata = {});
 

@@ -37,8 +37,8 @@ struct PreparedData {
   int64_t num_outputs = 0;               // classes, or regression targets
   // "image" (inputs [C, H, W] in [0, 1] before normalization) or "tabular" (inputs [F]).
   std::string kind;
-  std::string preprocessing;         // JSON state; see prepare_inputs
-  data::Transform augmentation;      // for the training data only; may be empty
+  std::string preprocessing;     // JSON state; see prepare_inputs
+  data::Transform augmentation;  // for the training data only; may be empty
 };
 
 struct PrepareOptions {

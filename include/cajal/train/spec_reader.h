@@ -90,8 +90,7 @@ class SpecReader {
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
 
  private:
-  int64_t integer_checked(const std::string& key, int64_t min, bool required,
-                          int64_t fallback = 0);
+  int64_t integer_checked(const std::string& key, int64_t min, bool required, int64_t fallback = 0);
   const Json* lookup(const std::string& key);  // records the key; nullptr when absent or null
 
   const Json* value_;
