@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 #include "cajal/autograd/grad_mode.h"
@@ -144,6 +145,25 @@ std::string format_value(double value) {
 
 }  // namespace
 
+std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> hold_out(
+    const DataRef& data, double fraction, uint64_t seed) {
+  if (!data) throw ValueError("hold_out: no data");
+  auto parts = [&](auto&& source) {
+    std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> result;
+    if (is_class_index_targets(*data)) {
+      auto [held_out, rest] = data::stratified_split(source, fraction, seed);
+      result = {std::make_shared<data::Subset>(std::move(rest)),
+                std::make_shared<data::Subset>(std::move(held_out))};
+    } else {
+      auto split = data::random_split(source, {1 - fraction, fraction}, seed);
+      result = {std::make_shared<data::Subset>(std::move(split[0])),
+                std::make_shared<data::Subset>(std::move(split[1]))};
+    }
+    return result;
+  };
+  return data.shared() ? parts(data.shared()) : parts(*data);
+}
+
 std::vector<double> History::values(const std::string& key) const {
   std::vector<double> result;
   bool found = false;
@@ -176,18 +196,8 @@ History fit(nn::Module& model, nn::Loss& loss, optim::Optimizer& optimizer, Data
   const data::Dataset* train_set = train_data.get();
   const data::Dataset* validation_set = options.validation.get();
   if (options.validation_fraction > 0) {
-    uint64_t split_seed = derive_seed(seed, kValidationSalt);
-    if (is_class_index_targets(*train_set)) {
-      auto [held_out, rest] =
-          data::stratified_split(*train_set, options.validation_fraction, split_seed);
-      training = std::make_shared<data::Subset>(std::move(rest));
-      validation = std::make_shared<data::Subset>(std::move(held_out));
-    } else {
-      auto parts = data::random_split(
-          *train_set, {1 - options.validation_fraction, options.validation_fraction}, split_seed);
-      training = std::make_shared<data::Subset>(std::move(parts[0]));
-      validation = std::make_shared<data::Subset>(std::move(parts[1]));
-    }
+    std::tie(training, validation) =
+        hold_out(train_data, options.validation_fraction, derive_seed(seed, kValidationSalt));
     if (training->size() == 0 || validation->size() == 0) {
       throw ValueError("fit: validation_fraction " + format_value(options.validation_fraction) +
                        " of " + std::to_string(train_set->size()) +

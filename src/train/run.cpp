@@ -129,15 +129,8 @@ std::vector<std::string> metrics_for(const TrainingSpec& training, const Prepare
 
 Parts split_validation(const PreparedData& data, double fraction, uint64_t seed) {
   if (data.validation || fraction <= 0) return {data.train, data.validation};
-  uint64_t split_seed = seed ^ kValidationSalt;
-  if (data.classification) {
-    auto [held_out, rest] = data::stratified_split(data.train, fraction, split_seed);
-    return {std::make_shared<data::Subset>(std::move(rest)),
-            std::make_shared<data::Subset>(std::move(held_out))};
-  }
-  auto parts = data::random_split(data.train, {1 - fraction, fraction}, split_seed);
-  return {std::make_shared<data::Subset>(std::move(parts[0])),
-          std::make_shared<data::Subset>(std::move(parts[1]))};
+  auto [train, validation] = hold_out(data.train, fraction, seed ^ kValidationSalt);
+  return {train, validation};
 }
 
 int64_t steps_per_epoch(int64_t examples, int64_t batch_size) {

@@ -67,6 +67,8 @@ class DataRef {
   const data::Dataset& operator*() const { return *borrowed_; }
   const data::Dataset* operator->() const { return borrowed_; }
   const data::Dataset* get() const { return borrowed_; }
+  // The owner when shared, else null (borrowed).
+  const std::shared_ptr<const data::Dataset>& shared() const { return shared_; }
 
  private:
   std::shared_ptr<const data::Dataset> shared_;
@@ -153,6 +155,12 @@ inline History fit(nn::Module& model, nn::Loss&& loss, optim::Optimizer& optimiz
                    DataRef train_data, const FitOptions& options = {}) {
   return fit(model, loss, optimizer, std::move(train_data), options);
 }
+
+// Splits `data` into (training, held-out) parts with `fraction` held out, as fit does for
+// validation_fraction: a split seeded with `seed`, stratified when the targets are [N] class
+// indices. The parts share a shared dataset, or borrow a borrowed one.
+std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> hold_out(
+    const DataRef& data, double fraction, uint64_t seed);
 
 struct EvaluateOptions {
   int64_t batch_size = 256;
