@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libcpp-httplib-dev libstb-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  fortunes  # the text corpus of the sequence examples (/usr/share/games/fortunes)
   clang-format
   python3-numpy  # a test reads our safetensors files back with an independent json+numpy reader
 )

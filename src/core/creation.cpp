@@ -177,6 +177,68 @@ Tensor randperm(int64_t n, TensorOptions options) {
   return kernels::convert(from_vector(order), options.dtype);
 }
 
+Tensor multinomial(const Tensor& weights, int64_t num_samples, bool replacement) {
+  if (!weights.defined()) throw ValueError("multinomial: the weights are undefined");
+  if (weights.dim() != 1 && weights.dim() != 2) {
+    throw ShapeError("multinomial: expected weights [C] or [N, C], got " +
+                     shape_string(weights.shape()));
+  }
+  if (num_samples < 1) {
+    throw ValueError("multinomial: num_samples must be positive, got " +
+                     std::to_string(num_samples));
+  }
+  const int64_t rows = weights.dim() == 2 ? weights.size(0) : 1;
+  const int64_t categories = weights.size(-1);
+  if (categories == 0) throw ShapeError("multinomial: the weights have no categories");
+  Tensor w = kernels::convert(weights, Dtype::float64);
+  const double* wp = w.data_ptr<double>();
+  std::vector<int64_t> drawn(static_cast<size_t>(rows * num_samples));
+  std::vector<double> row(static_cast<size_t>(categories));
+  Generator& g = default_generator();
+  for (int64_t r = 0; r < rows; ++r) {
+    double total = 0;
+    int64_t nonzero = 0;
+    for (int64_t c = 0; c < categories; ++c) {
+      const double value = wp[r * categories + c];
+      if (!(value >= 0) || std::isinf(value)) {
+        throw ValueError("multinomial: weights must be finite and non-negative, got " +
+                         std::to_string(value) + " at row " + std::to_string(r) + ", category " +
+                         std::to_string(c));
+      }
+      row[c] = value;
+      total += value;
+      nonzero += value > 0;
+    }
+    if (total <= 0) {
+      throw ValueError("multinomial: the weights of row " + std::to_string(r) + " sum to zero");
+    }
+    if (!replacement && num_samples > nonzero) {
+      throw ValueError("multinomial: cannot draw " + std::to_string(num_samples) +
+                       " samples without replacement from " + std::to_string(nonzero) +
+                       " categories with non-zero weight");
+    }
+    for (int64_t s = 0; s < num_samples; ++s) {
+      // Inverse CDF; the last category with weight takes what rounding leaves over.
+      const double target = g.uniform() * total;
+      double cumulative = 0;
+      int64_t chosen = -1;
+      for (int64_t c = 0; c < categories; ++c) {
+        if (row[c] <= 0) continue;
+        chosen = c;
+        cumulative += row[c];
+        if (target < cumulative) break;
+      }
+      drawn[r * num_samples + s] = chosen;
+      if (!replacement) {
+        total -= row[chosen];
+        row[chosen] = 0;
+      }
+    }
+  }
+  Shape shape = weights.dim() == 2 ? Shape{rows, num_samples} : Shape{num_samples};
+  return from_vector(drawn, shape);
+}
+
 Tensor empty_like(const Tensor& like) { return empty(like.shape(), like.dtype()); }
 Tensor zeros_like(const Tensor& like) { return zeros(like.shape(), {.dtype = like.dtype()}); }
 Tensor ones_like(const Tensor& like) { return ones(like.shape(), {.dtype = like.dtype()}); }

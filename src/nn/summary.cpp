@@ -18,14 +18,23 @@ class Recorder : public detail::ForwardObserver {
   void on_forward(const Module& module, const Tensor& /*input*/, const Tensor& output) override {
     auto found = names_.find(&module);
     if (found == names_.end()) return;  // a module outside the tree (a temporary)
+    const std::string& name = found->second;
+    // Children run before their parent returns, so their rows are already here. A module whose
+    // children were not called through operator() (a wrapper calling a recurrent layer's forward
+    // with a state, say) gets one row counting everything inside it.
+    bool parts_seen = false;
+    if (!module.named_children().empty()) {
+      const std::string prefix = name.empty() ? "" : name + ".";
+      for (const SummaryRow& row : rows) parts_seen = parts_seen || row.name.starts_with(prefix);
+    }
     int64_t own = 0;
     int64_t trainable = 0;
-    for (const Tensor& param : module.parameters(/*recurse=*/false)) {
+    for (const Tensor& param : module.parameters(/*recurse=*/!parts_seen)) {
       own += param.numel();
       if (param.requires_grad()) trainable += param.numel();
     }
-    if (!module.named_children().empty() && own == 0) return;  // a pure container
-    rows.push_back({found->second, module.type_name(), output.shape(), own, trainable});
+    if (parts_seen && own == 0) return;  // a pure container
+    rows.push_back({name, module.type_name(), output.shape(), own, trainable});
   }
   std::vector<SummaryRow> rows;
 

@@ -40,6 +40,18 @@ using ActivationBuilder =
     std::function<std::shared_ptr<nn::Module>(const Shape& shape, int64_t& parameters)>;
 ActivationBuilder read_activation(SpecReader& reader, const std::string& type);
 
+// The sequence layer types (reshape, rnn, lstm, gru, positional_encoding, transformer_encoder,
+// sequence_pool) and the reader of one: it reads the options of a layer of `type` (recording the
+// keys in `reader`, which the caller finishes). `plan` checks one example's input shape (SpecError
+// naming the layer's pointer), sets the parameter count and returns the output shape, all before
+// anything is allocated; `build` then makes the module for that input shape.
+const std::vector<std::string>& sequence_layer_types();
+struct SequenceLayer {
+  std::function<Shape(const Shape& input, int64_t& parameters)> plan;
+  std::function<std::shared_ptr<nn::Module>(const Shape& input)> build;
+};
+SequenceLayer read_sequence_layer(SpecReader& reader, const std::string& type);
+
 // "[N, 32, 7, 7]" for an example shape [32, 7, 7].
 std::string batch_shape_string(const Shape& example_shape);
 

@@ -67,10 +67,16 @@ const std::vector<std::string>& layer_types() {
                                  "embedding",
                                  "maxout",
                                  "residual"};
+    for (const std::string& name : sequence_layer_types()) out.push_back(name);
     for (const std::string& name : activation_types()) out.push_back(name);
     return out;
   }();
   return names;
+}
+
+bool is_sequence_layer(const std::string& type) {
+  const auto& names = sequence_layer_types();
+  return std::find(names.begin(), names.end(), type) != names.end();
 }
 
 bool is_activation(const std::string& type) {
@@ -523,6 +529,16 @@ void LayerBuilder::layer(const Json& json, const std::string& pointer,
       tracker_->set_shape(pointer, Shape{units});
       out.push_back(std::make_shared<nn::Maxout>(nn::MaxoutOptions{
           .in_features = in, .out_features = units, .pieces = pieces, .bias = bias}));
+    };
+  } else if (is_sequence_layer(type)) {
+    SequenceLayer made = read_sequence_layer(reader, type);
+    build = [=, this, &out] {
+      int64_t parameters = 0;
+      Shape next = made.plan(shape(), parameters);
+      tracker_->add_parameters(pointer, parameters);
+      std::shared_ptr<nn::Module> module = made.build(shape());
+      tracker_->set_shape(pointer, next);
+      out.push_back(module);
     };
   } else {  // residual
     const Json& inner = reader.value("layers");

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -295,6 +296,37 @@ TEST(Random, DistributionsHaveTheRightMoments) {
   std::vector<int64_t> p = to_vector<int64_t>(randperm(50));
   std::sort(p.begin(), p.end());
   for (int64_t i = 0; i < 50; ++i) EXPECT_EQ(p[i], i);
+}
+
+TEST(Random, MultinomialDrawsInProportionToTheWeights) {
+  manual_seed(3);
+  // Weights need not sum to one: 1:2:0:5 -> probabilities 1/8, 2/8, 0, 5/8.
+  Tensor draws = multinomial(tensor({1, 2, 0, 5}), 80000, /*replacement=*/true);
+  ASSERT_EQ(draws.shape(), (Shape{80000}));
+  std::vector<int64_t> counts(4, 0);
+  for (int64_t d : to_vector<int64_t>(draws)) counts[d]++;
+  EXPECT_EQ(counts[2], 0);
+  EXPECT_NEAR(counts[0] / 80000.0, 0.125, 0.01);
+  EXPECT_NEAR(counts[1] / 80000.0, 0.25, 0.01);
+  EXPECT_NEAR(counts[3] / 80000.0, 0.625, 0.01);
+
+  // Without replacement every row draws each non-zero category once.
+  Tensor rows = multinomial(tensor({{0, 1, 1, 1}, {4, 0, 2, 1}}), 3);
+  ASSERT_EQ(rows.shape(), (Shape{2, 3}));
+  std::vector<int64_t> values = to_vector<int64_t>(rows);
+  std::vector<int64_t> first(values.begin(), values.begin() + 3);
+  std::vector<int64_t> second(values.begin() + 3, values.end());
+  std::sort(first.begin(), first.end());
+  std::sort(second.begin(), second.end());
+  EXPECT_EQ(first, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(second, (std::vector<int64_t>{0, 2, 3}));
+
+  EXPECT_THROW(multinomial(tensor({1, -1}), 1), ValueError);
+  EXPECT_THROW(multinomial(tensor({0, 0}), 1), ValueError);
+  EXPECT_THROW(multinomial(tensor({1, 0}), 2), ValueError);
+  EXPECT_THROW(multinomial(tensor({1, 1}), 0), ValueError);
+  EXPECT_THROW(multinomial(zeros({2, 2, 2}), 1), ShapeError);
+  EXPECT_THROW(multinomial(tensor({1, std::nan("")}), 1), ValueError);
 }
 
 TEST(Threads, SetAndGet) {

@@ -31,6 +31,12 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape,
 Tensor bernoulli(const Tensor& probabilities);                    // 1 with probability p
 Tensor bernoulli(const Shape& shape, double p, TensorOptions options = {});
 Tensor randperm(int64_t n, TensorOptions options = {.dtype = Dtype::int64});
+// Draws category indices in proportion to non-negative weights (they need not sum to 1), as
+// torch.multinomial: weights [C] -> int64 [num_samples], or [N, C] -> [N, num_samples], one row
+// of draws per row of weights. Without replacement each category is drawn at most once per row,
+// so num_samples may not exceed a row's count of non-zero weights. ValueError for a negative,
+// NaN or infinite weight, a row summing to zero, num_samples < 1 or too many without replacement.
+Tensor multinomial(const Tensor& weights, int64_t num_samples, bool replacement = false);
 
 Tensor empty_like(const Tensor& like);
 Tensor zeros_like(const Tensor& like);

@@ -24,7 +24,9 @@ struct SummaryRow {
   std::string name;  // qualified name ("features.0"); "" for the module itself
   std::string type;  // "Conv2d"
   Shape output_shape;
-  int64_t parameters = 0;  // the layer's own parameters (not its submodules')
+  // The layer's own parameters, not its submodules' (which have rows of their own); all of them
+  // when its submodules were not called through operator() and so have no rows.
+  int64_t parameters = 0;
   int64_t trainable = 0;
 };
 
