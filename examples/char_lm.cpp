@@ -2,8 +2,10 @@
 // trained with truncated backpropagation through time, or a small causal transformer, compared
 // with a bigram model by validation perplexity per character; then samples text.
 //
-//   build/char_lm --model lstm --steps 1500
-//   build/char_lm --model transformer --steps 1500 --temperature 0.7
+//   build/char_lm --model lstm
+//   build/char_lm --model transformer --temperature 0.7
+//   build/char_lm --load runs/char_lm/lstm.safetensors --prompt "Love is"   # sample only
+//   build/char_lm --load runs/char_lm/transformer.safetensors --evaluate  # and measure again
 //
 // Perplexity per character is exp(mean negative log-likelihood of each next character), so a
 // model that guessed uniformly among the V characters would score V. The fortunes are split by
@@ -29,14 +31,17 @@ namespace {
 
 struct Arguments {
   std::string model = "lstm";
-  int64_t steps = 1500;
-  int64_t batch_size = 64;
+  int64_t steps = 2000;
+  int64_t batch_size = 32;
   int64_t sequence_length = 128;
-  int64_t eval_every = 250;
+  int64_t eval_every = 500;
   double temperature = 0.8;
   int64_t sample_length = 400;
   uint64_t seed = 1;
   std::filesystem::path out = "runs/char_lm";
+  std::filesystem::path load{};  // sample from a saved model instead of training
+  std::string prompt = "The ";
+  bool evaluate = false;  // with --load: the validation perplexity of the saved model too
 };
 
 Arguments parse_arguments(int argc, char** argv) {
@@ -65,11 +70,17 @@ Arguments parse_arguments(int argc, char** argv) {
       a.seed = std::stoull(value());
     } else if (key == "--out") {
       a.out = value();
+    } else if (key == "--load") {
+      a.load = value();
+    } else if (key == "--prompt") {
+      a.prompt = value();
+    } else if (key == "--evaluate") {
+      a.evaluate = true;
     } else {
       throw ValueError("char_lm: unknown option " + key +
                        " (options: --model lstm|transformer, --steps, --batch-size, "
                        "--sequence-length, --eval-every, --temperature, --sample-length, --seed, "
-                       "--out)");
+                       "--out, --load, --prompt, --evaluate)");
     }
   }
   if (a.model != "lstm" && a.model != "transformer") {
@@ -81,6 +92,7 @@ Arguments parse_arguments(int argc, char** argv) {
         "--sequence-length at least 2");
   }
   if (!(a.temperature > 0)) throw ValueError("char_lm: --temperature must be positive");
+  if (a.prompt.empty()) throw ValueError("char_lm: --prompt must not be empty");
   return a;
 }
 
@@ -216,25 +228,36 @@ double lstm_perplexity(LstmLanguageModel& model, const std::vector<int64_t>& ids
   return std::exp(total / static_cast<double>(count));
 }
 
-// Validation perplexity of the transformer: consecutive windows of the context length, each
-// predicted from its own start (so the average context is half a window).
+// Validation perplexity of the transformer: windows of the context length overlapping by half;
+// the first window scores all its positions, every later one only its second half, so each
+// character is scored once with at least half a window of context before it.
 double transformer_perplexity(TransformerLanguageModel& model, const std::vector<int64_t>& ids,
                               int64_t context) {
   no_grad guard;
   model.eval();
+  const int64_t half = context / 2;
+  const int64_t size = static_cast<int64_t>(ids.size());
+  std::vector<int64_t> starts;
+  for (int64_t start = 0; start + context + 1 <= size; start += half) starts.push_back(start);
   double total = 0;
   int64_t count = 0;
-  const int64_t windows = (static_cast<int64_t>(ids.size()) - 1) / context;
-  const int64_t batch = 32;
-  for (int64_t w = 0; w < windows; w += batch) {
+  const size_t batch = 32;
+  for (size_t w = 0; w < starts.size(); w += batch) {
     std::vector<Tensor> inputs, targets;
-    for (int64_t b = w; b < std::min(windows, w + batch); ++b) {
-      inputs.push_back(slice_tokens(ids, b * context, context));
-      targets.push_back(slice_tokens(ids, b * context + 1, context));
+    for (size_t b = w; b < std::min(starts.size(), w + batch); ++b) {
+      inputs.push_back(slice_tokens(ids, starts[b], context));
+      std::vector<int64_t> target(ids.begin() + starts[b] + 1,
+                                  ids.begin() + starts[b] + context + 1);
+      // Positions scored by the previous window are ignored here.
+      if (starts[b] > 0) std::fill(target.begin(), target.begin() + (context - half), -100);
+      count += starts[b] > 0 ? half : context;
+      targets.push_back(from_vector(target));
     }
-    Tensor target = stack(targets);
-    total += mean_loss(model(stack(inputs)), target) * static_cast<double>(target.numel());
-    count += target.numel();
+    Tensor logits = model(stack(inputs));
+    total += nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
+                                           stack(targets).reshape({-1}),
+                                           {.reduction = nn::Reduction::sum})
+                 .item<double>();
   }
   model.train();
   return std::exp(total / static_cast<double>(count));
@@ -277,11 +300,62 @@ std::string sample_transformer(TransformerLanguageModel& model, const text::Toke
   return prompt + tokenizer.decode(std::vector<int64_t>(ids.begin() + prompt_size, ids.end()));
 }
 
+// The two models at the sizes this example trains.
+std::shared_ptr<LstmLanguageModel> make_lstm(int64_t vocab) {
+  return std::make_shared<LstmLanguageModel>(vocab, 64, 512, 1);
+}
+std::shared_ptr<TransformerLanguageModel> make_transformer(int64_t vocab, int64_t context) {
+  return std::make_shared<TransformerLanguageModel>(vocab, 128, 4, 4, context);
+}
+
+// Rebuilds a saved model from its file alone: the weights, the tokenizer and the model's kind and
+// context length all travel in it.
+int sample_saved(const Arguments& args) {
+  train::Checkpoint checkpoint = train::load_checkpoint(args.load);
+  const train::Metadata& extra = checkpoint.info.extra;
+  for (const char* key : {"tokenizer", "char_lm_model", "context"}) {
+    if (!extra.contains(key)) {
+      throw ValueError("char_lm: " + args.load.string() + " has no \"" + key +
+                       "\" entry; it was not saved by char_lm");
+    }
+  }
+  std::unique_ptr<text::Tokenizer> tokenizer = text::tokenizer_from_json(extra.at("tokenizer"));
+  const int64_t context = std::stoll(extra.at("context"));
+  // The split of the run that saved the model (its seed), encoded with its tokenizer.
+  std::vector<int64_t> validation_ids;
+  if (args.evaluate) {
+    const uint64_t seed = extra.contains("seed") ? std::stoull(extra.at("seed")) : args.seed;
+    validation_ids = tokenizer->encode(split_corpus(examples::load_fortunes(), seed).second);
+  }
+  if (extra.at("char_lm_model") == "lstm") {
+    auto model = make_lstm(tokenizer->vocab_size());
+    train::restore(checkpoint, *model);
+    if (args.evaluate) {
+      std::printf("validation perplexity %.3f per character\n",
+                  lstm_perplexity(*model, validation_ids, context));
+    }
+    std::cout << sample_lstm(*model, *tokenizer, args.prompt, args.sample_length, args.temperature)
+              << "\n";
+  } else {
+    auto model = make_transformer(tokenizer->vocab_size(), context);
+    train::restore(checkpoint, *model);
+    if (args.evaluate) {
+      std::printf("validation perplexity %.3f per character\n",
+                  transformer_perplexity(*model, validation_ids, context));
+    }
+    std::cout << sample_transformer(*model, *tokenizer, args.prompt, args.sample_length,
+                                    args.temperature, context)
+              << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   const Arguments args = parse_arguments(argc, argv);
   manual_seed(args.seed);
+  if (!args.load.empty()) return sample_saved(args);
   auto [train_text, validation_text] = split_corpus(examples::load_fortunes(), args.seed);
   text::CharTokenizer tokenizer =
       text::CharTokenizer::train(train_text, {.vocabulary = {.specials = {"<unk>"}}});
@@ -299,11 +373,10 @@ int main(int argc, char** argv) try {
   std::shared_ptr<LstmLanguageModel> lstm;
   std::shared_ptr<TransformerLanguageModel> transformer;
   if (args.model == "lstm") {
-    lstm = std::make_shared<LstmLanguageModel>(vocab, 64, 512, 1);
+    lstm = make_lstm(vocab);
     model = lstm;
   } else {
-    transformer =
-        std::make_shared<TransformerLanguageModel>(vocab, 192, 6, 4, args.sequence_length);
+    transformer = make_transformer(vocab, args.sequence_length);
     model = transformer;
   }
   std::printf("model: %s, %lld parameters\n", args.model.c_str(),
@@ -361,11 +434,15 @@ int main(int argc, char** argv) try {
   std::filesystem::create_directories(args.out);
   const std::filesystem::path checkpoint = args.out / (args.model + ".safetensors");
   // The tokenizer travels with the weights, so the file alone can generate text again.
-  train::save_checkpoint(
-      checkpoint, *model, nullptr,
-      {.epoch = 0, .step = args.steps, .extra = {{"tokenizer", tokenizer.to_json()}}});
+  train::save_checkpoint(checkpoint, *model, nullptr,
+                         {.epoch = 0,
+                          .step = args.steps,
+                          .extra = {{"tokenizer", tokenizer.to_json()},
+                                    {"char_lm_model", args.model},
+                                    {"context", std::to_string(args.sequence_length)},
+                                    {"seed", std::to_string(args.seed)}}});
   std::printf("saved %s\n\nsample (temperature %.2f):\n", checkpoint.c_str(), args.temperature);
-  const std::string prompt = "The ";
+  const std::string& prompt = args.prompt;
   std::cout << (lstm ? sample_lstm(*lstm, tokenizer, prompt, args.sample_length, args.temperature)
                      : sample_transformer(*transformer, tokenizer, prompt, args.sample_length,
                                           args.temperature, args.sequence_length))

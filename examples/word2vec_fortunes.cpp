@@ -1,7 +1,7 @@
 // word2vec (skip-gram with negative sampling) on the fortune cookies of Debian's `fortunes`
 // package, then the nearest neighbours of a few words and some analogies.
 //
-//   build/word2vec_fortunes [--epochs 10] [--dim 100] [--seed 1] [word ...]
+//   build/word2vec_fortunes [--epochs 25] [--dim 100] [--seed 1] [word ...]
 //
 // The corpus is small for word2vec (about 450,000 words, where the original used billions), so
 // expect neighbours that share topics and contexts rather than crisp synonyms.
@@ -16,7 +16,7 @@ using namespace cajal;
 namespace text = cajal::data::text;
 
 int main(int argc, char** argv) try {
-  text::Word2VecOptions options{.embedding_dim = 100, .epochs = 10};
+  text::Word2VecOptions options{.embedding_dim = 100, .epochs = 25};
   std::vector<std::string> queries;
   for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];

@@ -176,32 +176,26 @@ SequenceLayer recurrent_layer(SpecReader& reader, const std::string& type) {
     return return_sequences ? Shape{input[0], directions * hidden} : Shape{directions * hidden};
   };
   layer.build = [=](const Shape& input) -> std::shared_ptr<nn::Module> {
+    // The three option structs share these fields (RNN adds its nonlinearity).
+    auto with_sizes = [&](auto options) {
+      options.input_size = input[1];
+      options.hidden_size = hidden;
+      options.num_layers = layers;
+      options.bias = bias;
+      options.batch_first = true;
+      options.dropout = dropout;
+      options.bidirectional = bidirectional;
+      return options;
+    };
     std::shared_ptr<nn::detail::RecurrentBase> module;
     if (type == "lstm") {
-      module = std::make_shared<nn::LSTM>(nn::LSTMOptions{.input_size = input[1],
-                                                          .hidden_size = hidden,
-                                                          .num_layers = layers,
-                                                          .bias = bias,
-                                                          .batch_first = true,
-                                                          .dropout = dropout,
-                                                          .bidirectional = bidirectional});
+      module = std::make_shared<nn::LSTM>(with_sizes(nn::LSTMOptions{}));
     } else if (type == "gru") {
-      module = std::make_shared<nn::GRU>(nn::GRUOptions{.input_size = input[1],
-                                                        .hidden_size = hidden,
-                                                        .num_layers = layers,
-                                                        .bias = bias,
-                                                        .batch_first = true,
-                                                        .dropout = dropout,
-                                                        .bidirectional = bidirectional});
+      module = std::make_shared<nn::GRU>(with_sizes(nn::GRUOptions{}));
     } else {
-      module = std::make_shared<nn::RNN>(nn::RNNOptions{.input_size = input[1],
-                                                        .hidden_size = hidden,
-                                                        .num_layers = layers,
-                                                        .nonlinearity = nonlinearity,
-                                                        .bias = bias,
-                                                        .batch_first = true,
-                                                        .dropout = dropout,
-                                                        .bidirectional = bidirectional});
+      nn::RNNOptions options = with_sizes(nn::RNNOptions{});
+      options.nonlinearity = nonlinearity;
+      module = std::make_shared<nn::RNN>(options);
     }
     if (return_sequences) return module;
     return std::make_shared<FinalState>(module, layers, directions);

@@ -9,6 +9,9 @@
 
 #include "cajal/core/creation.h"
 #include "cajal/core/random.h"
+#include "cajal/data/text/bpe_tokenizer.h"
+#include "cajal/data/text/word_tokenizer.h"
+#include "cajal/nn/embedding.h"
 #include "cajal/nn/functional/loss.h"
 #include "cajal/nn/linear.h"
 #include "cajal/ops/arithmetic.h"
@@ -140,6 +143,33 @@ TEST_F(CheckpointTest, ModelOnlyCheckpointRestoresTheModel) {
   expect_identical(run.model->state_dict(), fresh.model->state_dict());
   expect_error<ValueError>([&] { train::restore(checkpoint, *fresh.model, fresh.optimizer.get()); },
                            {"no optimizer state", "Adam"});
+}
+
+// A language model's tokenizer travels in the checkpoint's metadata: the file alone rebuilds
+// both, and the reloaded tokenizer encodes exactly as the saved one (BPE merges included).
+TEST_F(CheckpointTest, TokenizerTravelsWithTheModel) {
+  const std::string corpus = "the cat sat on the mat; the cat ate the rat. ";
+  auto bpe = data::text::BpeTokenizer::train(corpus + corpus, {.vocab_size = 300});
+  auto words = data::text::WordTokenizer::train(corpus);
+  manual_seed(5);
+  nn::Embedding embed({.num_embeddings = bpe.vocab_size(), .embedding_dim = 4});
+  train::save_checkpoint(file("lm.safetensors"), embed, nullptr,
+                         {.extra = {{"tokenizer", bpe.to_json()}, {"words", words.to_json()}}});
+
+  train::Checkpoint checkpoint = train::load_checkpoint(file("lm.safetensors"));
+  auto bpe_again = data::text::tokenizer_from_json(checkpoint.info.extra.at("tokenizer"));
+  auto words_again = data::text::tokenizer_from_json(checkpoint.info.extra.at("words"));
+  ASSERT_NE(dynamic_cast<data::text::BpeTokenizer*>(bpe_again.get()), nullptr);
+  ASSERT_NE(dynamic_cast<data::text::WordTokenizer*>(words_again.get()), nullptr);
+  const std::string sentence = "the rat sat on a cat!";
+  EXPECT_EQ(bpe_again->encode(sentence), bpe.encode(sentence));
+  EXPECT_EQ(bpe_again->decode(bpe.encode(sentence)), sentence);
+  EXPECT_EQ(words_again->encode(sentence), words.encode(sentence));
+
+  nn::Embedding restored({.num_embeddings = bpe_again->vocab_size(), .embedding_dim = 4});
+  train::restore(checkpoint, restored);
+  Tensor ids = from_vector(bpe_again->encode(sentence));
+  EXPECT_TRUE(equal(restored(ids), embed(ids)));
 }
 
 TEST_F(CheckpointTest, SaveValidatesTheInfo) {
