@@ -22,6 +22,7 @@ demo: build
 	  --metrics-json runs/fashion_cnn/metrics.json
 
 bench: build
+	python3 bench/compare.py
 	bash bench/run.sh
 
 debug: deps

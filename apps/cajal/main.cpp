@@ -14,6 +14,7 @@
 #include "cajal/train/run.h"
 #include "cajal/train/spec.h"
 #include "cajal/train/spec_data.h"
+#include "cajal/train/workloads.h"
 
 using namespace cajal;
 
@@ -163,15 +164,55 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(0.01, 0.99));
   search_flags.add(*search_command);
 
+  train::WorkloadOptions bench_options;
+  bool bench_json = false;
+  CLI::App* bench_command = app.add_subcommand(
+      "bench", "time a benchmark workload as ../shared/bench/torch_peer.py times PyTorch's");
+  bench_command->add_option("workload", bench_options.workload, "mlp, cnn, lstm or tiny")
+      ->required()
+      ->check(CLI::IsMember(train::workload_names()));
+  bench_command->add_option("--threads", bench_options.threads, "CPU threads (default 1)")
+      ->check(CLI::PositiveNumber);
+  bench_command->add_option("--epochs", bench_options.epochs, "epochs to time; the fastest counts")
+      ->check(CLI::PositiveNumber);
+  bench_command->add_option("--seconds", bench_options.seconds, "how long tiny runs (default 3)")
+      ->check(CLI::PositiveNumber);
+  bench_command->add_flag("--json", bench_json, "one line of JSON with torch_peer.py's keys");
+
   app.add_subcommand("info", "build and machine details");
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // A mistyped command line is an error like any other: one line, exit status 1.
+    std::cerr << "error: " << error.what() << " (see cajal --help)\n";
+    return 1;
   }
 
   if (app.got_subcommand("info")) return info();
+
+  if (bench_command->parsed()) {
+    train::WorkloadResult result = train::run_workload(bench_options);
+    if (bench_json) {
+      std::cout << train::to_json(result) << "\n";
+    } else if (result.workload == "tiny") {
+      std::printf("tiny: %.0f steps per second (%d threads)\n", result.steps_per_second,
+                  result.threads);
+    } else {
+      for (const train::WorkloadEpoch& e : result.epochs) {
+        std::printf("%s epoch %lld: %.2f s, test accuracy %.4f\n", result.workload.c_str(),
+                    static_cast<long long>(e.epoch), e.seconds, e.test_accuracy);
+      }
+      std::printf("%s: %.2f s per epoch, %.1f GFLOP/s, peak resident %.0f MiB (%d threads)\n",
+                  result.workload.c_str(), result.seconds_per_epoch, result.gflops,
+                  static_cast<double>(result.peak_resident_bytes) / (1 << 20), result.threads);
+    }
+    return 0;
+  }
 
   if (train_command->parsed()) {
     train::Spec spec = train::load_spec(train_spec);

@@ -79,13 +79,25 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, HelpOnEverySubcommand) {
-  for (const char* command : {"train", "eval", "predict", "summary", "cv", "search", "info"}) {
+  for (const char* command :
+       {"train", "eval", "predict", "summary", "cv", "search", "bench", "info"}) {
     Result result = cajal(std::string(command) + " --help");
     EXPECT_EQ(result.status, 0) << command;
     EXPECT_NE(result.out.find("Usage"), std::string::npos) << command << ": " << result.out;
   }
   Result none = cajal("");
   EXPECT_NE(none.status, 0);
+}
+
+// `cajal bench W --json` prints one line with torch_peer.py's keys, which bench/compare.py reads.
+TEST_F(CliTest, BenchPrintsThePeersJsonKeys) {
+  Result tiny = cajal("bench tiny --seconds 0.05 --json");
+  ASSERT_EQ(tiny.status, 0) << tiny.out;
+  EXPECT_NE(tiny.out.find("{\"workload\":\"tiny\",\"steps_per_second\":"), std::string::npos)
+      << tiny.out;
+  Result unknown = cajal("bench resnet");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.out.find("resnet"), std::string::npos) << unknown.out;
 }
 
 TEST_F(CliTest, TrainWritesCheckpointsMetricsAndReport) {
