@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <thread>
+#include <vector>
 
 #include "cajal/cajal.h"
 #include "support/golden.h"
@@ -26,6 +28,35 @@ TEST(Tensor, StorageIs64ByteAligned) {
     Tensor t = empty({n}, Dtype::uint8);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw_data()) % 64, 0u) << n;
   }
+}
+
+// Small storages are recycled per thread (src/core/storage.cpp). Reuse must keep the accounting
+// of live bytes exact, hand out aligned blocks of the right size, and survive blocks that are
+// allocated on one thread and freed on another.
+TEST(Tensor, RecycledSmallStoragesKeepTheAccountsAndAlignment) {
+  const int64_t before = Storage::live_bytes();
+  for (int round = 0; round < 3; ++round) {
+    std::vector<Tensor> held;
+    for (int64_t n : {1, 15, 16, 17, 100, 1000, 1024, 5000}) {
+      held.push_back(full({n}, static_cast<double>(n)));
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(held.back().raw_data()) % 64, 0u) << n;
+    }
+    EXPECT_EQ(Storage::live_bytes() - before, 4 * (1 + 15 + 16 + 17 + 100 + 1000 + 1024 + 5000));
+    // Every block, recycled or not, holds what was written into it.
+    for (const Tensor& t : held) {
+      for (float v : to_vector<float>(t)) ASSERT_EQ(v, static_cast<float>(t.numel()));
+    }
+  }
+  EXPECT_EQ(Storage::live_bytes(), before);
+
+  std::vector<Tensor> made_elsewhere;
+  std::thread worker([&] {
+    for (int i = 0; i < 200; ++i) made_elsewhere.push_back(ones({i % 50 + 1}));
+  });
+  worker.join();
+  EXPECT_EQ(sum(made_elsewhere[199]).item<double>(), 50.0);
+  made_elsewhere.clear();  // freed on this thread: the blocks join this thread's cache
+  EXPECT_EQ(Storage::live_bytes(), before);
 }
 
 TEST(Tensor, MetadataOfAFreshTensor) {
