@@ -49,4 +49,17 @@ Tensor floating_unary_op(const Tensor& x, Make make) {
   });
 }
 
+// floating_unary_op for functors that call expf/tanhf, through kernels::map_lanes.
+template <typename Make>
+Tensor floating_unary_lanes_op(const Tensor& x, Make make) {
+  Dtype dtype = is_floating_point(x.dtype()) ? x.dtype() : Dtype::float32;
+  return dispatch_floating(dtype, "unary op", [&]<typename T>() {
+    Tensor cx = x.dtype() == dtype ? x : kernels::convert(x, dtype);
+    auto f = make.template operator()<T>();
+    Tensor out = empty(x.shape(), dtype);
+    kernels::map_lanes<T>(cx, out, f);
+    return out;
+  });
+}
+
 }  // namespace cajal::detail

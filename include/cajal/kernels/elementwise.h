@@ -26,6 +26,33 @@ void map(const Tensor& x, const Tensor& out, F f) {
       });
 }
 
+// out[i] = f(x[i]) for f that calls libm functions with SIMD versions (expf, tanhf): the elements
+// go through f kLanes at a time, a short row's tail padded, so each one is computed by the same
+// vector code whatever its position, the layout or the thread count. (libmvec's results differ
+// from the scalar functions' in the last bits; mixing them would make a result depend on where
+// an element sits.) out and x have the same shape, any strides.
+template <typename T, typename F>
+void map_lanes(const Tensor& x, const Tensor& out, F f) {
+  constexpr int64_t kLanes = 16;
+  const T* xp = x.data_ptr<T>();
+  T* op = out.data_ptr<T>();
+  for_each_row<2>(
+      out.shape(), {out.strides(), x.strides()},
+      [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step, int64_t n) {
+        T* o = op + at[0];
+        const T* a = xp + at[1];
+        alignas(64) T lanes[kLanes];
+        for (int64_t j = 0; j < n; j += kLanes) {
+          const int64_t m = n - j < kLanes ? n - j : kLanes;
+          for (int64_t k = 0; k < m; ++k) lanes[k] = a[(j + k) * step[1]];
+          for (int64_t k = m; k < kLanes; ++k) lanes[k] = T(0);
+#pragma omp simd
+          for (int64_t k = 0; k < kLanes; ++k) lanes[k] = f(lanes[k]);
+          for (int64_t k = 0; k < m; ++k) o[(j + k) * step[0]] = lanes[k];
+        }
+      });
+}
+
 // out[i] = f(a[i], b[i]) with a and b broadcast to out's shape.
 template <typename Out, typename A, typename B, typename F>
 void map2(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
