@@ -17,7 +17,6 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -99,12 +98,9 @@ Arguments parse_arguments(int argc, char** argv) {
 // Entries shuffled with the seed; the last tenth is the validation text.
 std::pair<std::string, std::string> split_corpus(const std::vector<std::string>& entries,
                                                  uint64_t seed) {
-  std::vector<size_t> order(entries.size());
-  std::iota(order.begin(), order.end(), 0);
   Generator generator(seed);
-  for (size_t i = order.size() - 1; i > 0; --i) {
-    std::swap(order[i], order[generator.integer(0, static_cast<int64_t>(i) + 1)]);
-  }
+  const std::vector<int64_t> order =
+      data::random_permutation(static_cast<int64_t>(entries.size()), generator);
   const size_t validation_count = entries.size() / 10;
   std::string train, validation;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -203,13 +199,15 @@ Tensor slice_tokens(const std::vector<int64_t>& ids, int64_t start, int64_t leng
   return from_vector(std::vector<int64_t>(ids.begin() + start, ids.begin() + start + length));
 }
 
-double mean_loss(const Tensor& logits, const Tensor& targets) {
+// The summed negative log-likelihood of the targets (those set to -100 are skipped).
+double summed_loss(const Tensor& logits, const Tensor& targets) {
   const int64_t vocab = logits.size(-1);
-  return nn::functional::cross_entropy(logits.reshape({-1, vocab}), targets.reshape({-1}))
+  return nn::functional::cross_entropy(logits.reshape({-1, vocab}), targets.reshape({-1}),
+                                       {.reduction = nn::Reduction::sum})
       .item<double>();
 }
 
-// Validation perplexity of the LSTM: the whole validation text as `rows` streams, state carried.
+// Validation perplexity of the LSTM: the whole validation text as 16 streams, state carried.
 double lstm_perplexity(LstmLanguageModel& model, const std::vector<int64_t>& ids,
                        int64_t sequence_length) {
   no_grad guard;
@@ -221,7 +219,7 @@ double lstm_perplexity(LstmLanguageModel& model, const std::vector<int64_t>& ids
   for (int64_t i = 0; i < stream.size(); ++i) {
     data::Example chunk = stream.chunk(i);
     Tensor logits = model.forward(chunk.input, state);
-    total += mean_loss(logits, chunk.target) * static_cast<double>(chunk.target.numel());
+    total += summed_loss(logits, chunk.target);
     count += chunk.target.numel();
   }
   model.train();
@@ -253,11 +251,7 @@ double transformer_perplexity(TransformerLanguageModel& model, const std::vector
       count += starts[b] > 0 ? half : context;
       targets.push_back(from_vector(target));
     }
-    Tensor logits = model(stack(inputs));
-    total += nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                           stack(targets).reshape({-1}),
-                                           {.reduction = nn::Reduction::sum})
-                 .item<double>();
+    total += summed_loss(model(stack(inputs)), stack(targets));
   }
   model.train();
   return std::exp(total / static_cast<double>(count));
@@ -312,7 +306,7 @@ std::shared_ptr<TransformerLanguageModel> make_transformer(int64_t vocab, int64_
 // context length all travel in it.
 int sample_saved(const Arguments& args) {
   train::Checkpoint checkpoint = train::load_checkpoint(args.load);
-  const train::Metadata& extra = checkpoint.info.extra;
+  const data::Metadata& extra = checkpoint.info.extra;
   for (const char* key : {"tokenizer", "char_lm_model", "context"}) {
     if (!extra.contains(key)) {
       throw ValueError("char_lm: " + args.load.string() + " has no \"" + key +

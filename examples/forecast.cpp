@@ -122,15 +122,13 @@ int main(int argc, char** argv) try {
 
   Forecaster model;
   optim::Adam optimizer(model.parameters(), {.lr = 3e-3});
-  train::History history =
-      train::fit(model, nn::MSELoss(), optimizer, train_set,
-                 {.epochs = epochs,
-                  .batch_size = 64,
-                  .validation = validation_set,
-                  .callbacks = {std::make_shared<train::EarlyStopping>(
-                      train::EarlyStoppingOptions{.patience = 4, .restore_best_weights = true})},
-                  .seed = seed});
-  (void)history;
+  train::fit(model, nn::MSELoss(), optimizer, train_set,
+             {.epochs = epochs,
+              .batch_size = 64,
+              .validation = validation_set,
+              .callbacks = {std::make_shared<train::EarlyStopping>(
+                  train::EarlyStoppingOptions{.patience = 4, .restore_best_weights = true})},
+              .seed = seed});
 
   // Forecasts on the test hours, back in the series' units.
   Tensor predicted = train::predict(model, test_set, {.batch_size = 256});

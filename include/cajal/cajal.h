@@ -108,6 +108,6 @@
 #include "cajal/train/metrics.h"
 #include "cajal/train/report.h"
 #include "cajal/train/run.h"
-#include "cajal/train/safetensors.h"
+#include "cajal/data/safetensors.h"
 #include "cajal/train/spec.h"
 #include "cajal/train/spec_data.h"

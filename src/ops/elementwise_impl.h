@@ -37,27 +37,20 @@ Tensor unary_op(const Tensor& x, Dtype dtype, Make make) {
 }
 
 // Like unary_op for ops defined on floating point: integer and bool inputs compute in float32.
+// vector_math: the functor calls expf/tanhf, which have SIMD versions; run it through
+// kernels::map_lanes so every element gets the same (vector) code.
 template <typename Make>
-Tensor floating_unary_op(const Tensor& x, Make make) {
+Tensor floating_unary_op(const Tensor& x, Make make, bool vector_math = false) {
   Dtype dtype = is_floating_point(x.dtype()) ? x.dtype() : Dtype::float32;
   return dispatch_floating(dtype, "unary op", [&]<typename T>() {
     Tensor cx = x.dtype() == dtype ? x : kernels::convert(x, dtype);
     auto f = make.template operator()<T>();
     Tensor out = empty(x.shape(), dtype);
-    kernels::map<T, T>(cx, out, f);
-    return out;
-  });
-}
-
-// floating_unary_op for functors that call expf/tanhf, through kernels::map_lanes.
-template <typename Make>
-Tensor floating_unary_lanes_op(const Tensor& x, Make make) {
-  Dtype dtype = is_floating_point(x.dtype()) ? x.dtype() : Dtype::float32;
-  return dispatch_floating(dtype, "unary op", [&]<typename T>() {
-    Tensor cx = x.dtype() == dtype ? x : kernels::convert(x, dtype);
-    auto f = make.template operator()<T>();
-    Tensor out = empty(x.shape(), dtype);
-    kernels::map_lanes<T>(cx, out, f);
+    if (vector_math) {
+      kernels::map_lanes<T>(cx, out, f);
+    } else {
+      kernels::map<T, T>(cx, out, f);
+    }
     return out;
   });
 }

@@ -20,8 +20,8 @@ using autograd::grads;
 using detail::floating_unary_op;
 
 Tensor exp(const Tensor& x) {
-  Tensor y = detail::floating_unary_lanes_op(
-      x, []<typename T>() { return [](T v) { return std::exp(v); }; });
+  Tensor y = floating_unary_op(
+      x, []<typename T>() { return [](T v) { return std::exp(v); }; }, /*vector_math=*/true);
   return autograd::record("exp", y, {x},
                           [](const Tensor& dy, const Tensor& y) { return grads{dy * y}; });
 }
@@ -106,21 +106,24 @@ Tensor tan(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor y = detail::floating_unary_lanes_op(
-      x, []<typename T>() { return [](T v) { return std::tanh(v); }; });
+  Tensor y = floating_unary_op(
+      x, []<typename T>() { return [](T v) { return std::tanh(v); }; }, /*vector_math=*/true);
   return autograd::record(
       "tanh", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy * (1 - y * y)}; });
 }
 
 Tensor sigmoid(const Tensor& x) {
-  Tensor y = detail::floating_unary_lanes_op(x, []<typename T>() {
-    return [](T v) {
-      // exp(-v) overflows to infinity for v below about -88 (float) and the quotient is then
-      // exactly 0, the correctly rounded result; NaN stays NaN. Without a branch the loop
-      // vectorizes.
-      return T(1) / (T(1) + std::exp(-v));
-    };
-  });
+  Tensor y = floating_unary_op(
+      x,
+      []<typename T>() {
+        return [](T v) {
+          // exp(-v) overflows to infinity for v below about -88 (float) and the quotient is then
+          // exactly 0, the correctly rounded result; NaN stays NaN. Without a branch the loop
+          // vectorizes.
+          return T(1) / (T(1) + std::exp(-v));
+        };
+      },
+      /*vector_math=*/true);
   return autograd::record(
       "sigmoid", y, {x}, [](const Tensor& dy, const Tensor& y) { return grads{dy * y * (1 - y)}; });
 }

@@ -249,7 +249,7 @@ void ModelCheckpoint::on_train_begin(TrainingState& state) {
   if (options_.save_best && state.options.initial_epoch > 0 &&
       std::filesystem::exists(best_path())) {
     Checkpoint previous = load_checkpoint(best_path());
-    const Metadata& extra = previous.info.extra;
+    const data::Metadata& extra = previous.info.extra;
     auto monitor = extra.find("monitor");
     auto value = extra.find("monitor_value");
     if (monitor != extra.end() && value != extra.end() && monitor->second == options_.monitor) {

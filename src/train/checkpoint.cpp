@@ -36,7 +36,7 @@ void add_with_prefix(StateDict& tensors, std::string_view prefix, const StateDic
   for (const auto& [key, tensor] : state) tensors.insert(std::string(prefix) + key, tensor);
 }
 
-int64_t parse_count(const Metadata& metadata, const char* key, const std::string& source) {
+int64_t parse_count(const data::Metadata& metadata, const char* key, const std::string& source) {
   auto it = metadata.find(key);
   if (it == metadata.end()) {
     throw IOError("checkpoint '" + source + "': metadata has no '" + key + "'");
@@ -71,7 +71,7 @@ void save_checkpoint(const std::filesystem::path& path, const nn::Module& model,
   check_json(info.model_spec, "model_spec");
   check_json(info.preprocessing, "preprocessing");
 
-  Metadata metadata;
+  data::Metadata metadata;
   for (const auto& [key, value] : info.extra) {
     if (is_reserved(key)) {
       throw ValueError("save_checkpoint: extra key '" + key +
@@ -89,12 +89,12 @@ void save_checkpoint(const std::filesystem::path& path, const nn::Module& model,
   add_with_prefix(tensors, kModelPrefix, model.state_dict());
   if (optimizer != nullptr) add_with_prefix(tensors, kOptimizerPrefix, optimizer->state_dict());
   if (scheduler != nullptr) add_with_prefix(tensors, kSchedulerPrefix, scheduler->state_dict());
-  save_safetensors(path, tensors, metadata);
+  data::save_safetensors(path, tensors, metadata);
 }
 
 Checkpoint load_checkpoint(const std::filesystem::path& path) {
   const std::string source = path.string();
-  SafetensorsFile file = load_safetensors(path);
+  data::SafetensorsFile file = data::load_safetensors(path);
   auto format = file.metadata.find("format");
   if (format == file.metadata.end()) {
     throw IOError("checkpoint '" + source +

@@ -3,6 +3,7 @@
 // builders behind the public functions of spec.h. Not installed.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,29 @@ struct SequenceLayer {
   std::function<std::shared_ptr<nn::Module>(const Shape& input)> build;
 };
 SequenceLayer read_sequence_layer(SpecReader& reader, const std::string& type);
+
+// Arithmetic on sizes read from a spec saturates at the largest int64 instead of overflowing, so
+// an absurd model is refused by the parameter and size limits, never wrapped into a small one.
+inline int64_t saturating_multiply(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(a, b, &out)) return std::numeric_limits<int64_t>::max();
+  return out;
+}
+inline int64_t saturating_add(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) return std::numeric_limits<int64_t>::max();
+  return out;
+}
+inline int64_t saturating_product(const Shape& shape) {
+  int64_t out = 1;
+  for (int64_t size : shape) out = saturating_multiply(out, size);
+  return out;
+}
+
+// SpecError "<pointer>: <message>" for a layer that cannot be built as written.
+[[noreturn]] inline void fail_layer(const std::string& pointer, const std::string& message) {
+  throw SpecError(pointer + ": " + message);
+}
 
 // "[N, 32, 7, 7]" for an example shape [32, 7, 7].
 std::string batch_shape_string(const Shape& example_shape);

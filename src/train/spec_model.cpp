@@ -6,7 +6,6 @@
 // of memory.
 #include <algorithm>
 #include <functional>
-#include <limits>
 #include <map>
 
 #include "cajal/nn/convolution.h"
@@ -27,26 +26,6 @@ namespace {
 // Keeps a spec from describing activations larger than any machine holds (the parameter limit is
 // build_model's argument): building fails with a SpecError instead of a failed allocation later.
 constexpr int64_t kMaxElements = int64_t{1} << 31;  // per example, of any layer's output
-
-int64_t saturating_multiply(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_mul_overflow(a, b, &out)) return std::numeric_limits<int64_t>::max();
-  return out;
-}
-int64_t saturating_add(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out)) return std::numeric_limits<int64_t>::max();
-  return out;
-}
-int64_t saturating_product(const Shape& shape) {
-  int64_t out = 1;
-  for (int64_t size : shape) out = saturating_multiply(out, size);
-  return out;
-}
-
-[[noreturn]] void fail_layer(const std::string& pointer, const std::string& message) {
-  throw SpecError(pointer + ": " + message);
-}
 
 const std::vector<std::string>& layer_types() {
   static const std::vector<std::string> names = [] {

@@ -2,7 +2,6 @@
 // encodings, transformer encoders and pooling over time. An example of a sequence is [T, F]: the
 // layers run batch first, as Keras' do.
 #include <algorithm>
-#include <limits>
 
 #include "cajal/nn/attention.h"
 #include "cajal/nn/flatten.h"
@@ -16,26 +15,10 @@ namespace cajal::train::detail {
 
 namespace {
 
-[[noreturn]] void fail_at(const std::string& pointer, const std::string& message) {
-  throw SpecError(pointer + ": " + message);
-}
-
-int64_t checked_product(const std::vector<int64_t>& values) {
-  int64_t out = 1;
-  for (int64_t v : values) {
-    if (__builtin_mul_overflow(out, v, &out)) return std::numeric_limits<int64_t>::max();
-  }
-  return out;
-}
-
-// Parameters of a layer with these weight shapes (saturating).
-int64_t count(std::initializer_list<std::vector<int64_t>> shapes) {
+// Parameters of a layer with weights of these shapes.
+int64_t count(std::initializer_list<Shape> shapes) {
   int64_t total = 0;
-  for (const auto& shape : shapes) {
-    if (__builtin_add_overflow(total, checked_product(shape), &total)) {
-      return std::numeric_limits<int64_t>::max();
-    }
-  }
+  for (const Shape& shape : shapes) total = saturating_add(total, saturating_product(shape));
   return total;
 }
 
@@ -44,7 +27,8 @@ void require_sequence(const std::string& pointer, const std::string& type, const
     std::string hint;
     if (shape.size() == 3) hint = "; add {\"type\": \"reshape\", \"shape\": [T, F]} before it";
     if (shape.size() == 1) hint = "; an embedding layer turns token ids [N, T] into [N, T, E]";
-    fail_at(pointer, type + " needs sequences [N, T, F], got " + batch_shape_string(shape) + hint);
+    fail_layer(pointer,
+               type + " needs sequences [N, T, F], got " + batch_shape_string(shape) + hint);
   }
 }
 
@@ -106,38 +90,38 @@ SequenceLayer reshape_layer(SpecReader& reader) {
   const Json& value = reader.value("shape");
   const std::string shape_pointer = reader.child_pointer("shape");
   if (!value.is_array() || value.empty()) {
-    fail_at(shape_pointer, "expected a non-empty array of sizes, got " + describe_json(value));
+    fail_layer(shape_pointer, "expected a non-empty array of sizes, got " + describe_json(value));
   }
   Shape target;
   int inferred = 0;
   for (size_t i = 0; i < value.size(); ++i) {
     const Json& size = value[i];
     if (!size.is_number_integer() || (size.get<int64_t>() < 1 && size.get<int64_t>() != -1)) {
-      fail_at(shape_pointer + "/" + std::to_string(i),
-              "expected a positive integer or -1, got " + describe_json(size));
+      fail_layer(shape_pointer + "/" + std::to_string(i),
+                 "expected a positive integer or -1, got " + describe_json(size));
     }
     target.push_back(size.get<int64_t>());
     inferred += target.back() == -1;
   }
-  if (inferred > 1) fail_at(shape_pointer, "at most one size may be -1 (inferred)");
+  if (inferred > 1) fail_layer(shape_pointer, "at most one size may be -1 (inferred)");
   SequenceLayer layer;
   layer.plan = [=](const Shape& input, int64_t& parameters) {
     parameters = 0;
-    const int64_t elements = checked_product(input);
+    const int64_t elements = saturating_product(input);
     int64_t known = 1;
-    for (int64_t size : target) known = size == -1 ? known : checked_product({known, size});
+    for (int64_t size : target) known = size == -1 ? known : saturating_multiply(known, size);
     Shape out = target;
     if (inferred == 1) {
       if (elements % known != 0) {
-        fail_at(pointer, "cannot reshape " + batch_shape_string(input) + " (" +
-                             std::to_string(elements) + " values per example) into " +
-                             batch_shape_string(target));
+        fail_layer(pointer, "cannot reshape " + batch_shape_string(input) + " (" +
+                                std::to_string(elements) + " values per example) into " +
+                                batch_shape_string(target));
       }
       std::replace(out.begin(), out.end(), int64_t{-1}, elements / known);
     } else if (known != elements) {
-      fail_at(pointer, "cannot reshape " + batch_shape_string(input) + " (" +
-                           std::to_string(elements) + " values per example) into " +
-                           batch_shape_string(target) + " (" + std::to_string(known) + ")");
+      fail_layer(pointer, "cannot reshape " + batch_shape_string(input) + " (" +
+                              std::to_string(elements) + " values per example) into " +
+                              batch_shape_string(target) + " (" + std::to_string(known) + ")");
     }
     return out;
   };
@@ -167,13 +151,13 @@ SequenceLayer recurrent_layer(SpecReader& reader, const std::string& type) {
     require_sequence(pointer, type, input);
     parameters = 0;
     for (int64_t l = 0; l < layers; ++l) {
-      const int64_t in = l == 0 ? input[1] : directions * hidden;
+      const int64_t in = l == 0 ? input[1] : saturating_multiply(directions, hidden);
       const int64_t per_direction =
-          count({{gates * hidden, in}, {gates * hidden, hidden}, {bias ? 2 * gates * hidden : 0}});
-      parameters = std::min(std::numeric_limits<int64_t>::max() / 4,
-                            parameters + directions * per_direction);
+          count({{gates, hidden, in}, {gates, hidden, hidden}, {bias ? 2 : 0, gates, hidden}});
+      parameters = saturating_add(parameters, saturating_multiply(directions, per_direction));
     }
-    return return_sequences ? Shape{input[0], directions * hidden} : Shape{directions * hidden};
+    const int64_t features = saturating_multiply(directions, hidden);
+    return return_sequences ? Shape{input[0], features} : Shape{features};
   };
   layer.build = [=](const Shape& input) -> std::shared_ptr<nn::Module> {
     // The three option structs share these fields (RNN adds its nonlinearity).
@@ -212,12 +196,12 @@ SequenceLayer positional_layer(SpecReader& reader) {
   layer.plan = [=](const Shape& input, int64_t& parameters) {
     require_sequence(pointer, "positional_encoding", input);
     if (input[0] > max_len) {
-      fail_at(pointer, "sequences of " + std::to_string(input[0]) +
-                           " steps are longer than max_len " + std::to_string(max_len));
+      fail_layer(pointer, "sequences of " + std::to_string(input[0]) +
+                              " steps are longer than max_len " + std::to_string(max_len));
     }
     if (kind == "sinusoidal" && input[1] % 2 != 0) {
-      fail_at(pointer, "sinusoidal positional encoding needs an even feature size, got " +
-                           std::to_string(input[1]));
+      fail_layer(pointer, "sinusoidal positional encoding needs an even feature size, got " +
+                              std::to_string(input[1]));
     }
     parameters = kind == "learned" ? count({{max_len, input[1]}}) : 0;
     return input;
@@ -246,14 +230,13 @@ SequenceLayer transformer_layer(SpecReader& reader) {
     require_sequence(pointer, "transformer_encoder", input);
     const int64_t d = input[1];
     if (d % heads != 0) {
-      fail_at(pointer + "/nhead", "the feature size " + std::to_string(d) +
-                                      " is not divisible by nhead " + std::to_string(heads));
+      fail_layer(pointer + "/nhead", "the feature size " + std::to_string(d) +
+                                         " is not divisible by nhead " + std::to_string(heads));
     }
     // Per layer: in-projection 3d^2 + 3d, out-projection d^2 + d, feed-forward 2 d f + f + d,
     // two layer norms 4d.
     const int64_t per_layer = count({{4, d, d}, {8, d}, {2, d, feedforward}, {feedforward}, {d}});
-    parameters = std::min(std::numeric_limits<int64_t>::max() / 4,
-                          checked_product({per_layer, layers}) + (final_norm ? 2 * d : 0));
+    parameters = saturating_add(saturating_multiply(per_layer, layers), final_norm ? 2 * d : 0);
     return input;
   };
   layer.build = [=](const Shape& input) -> std::shared_ptr<nn::Module> {

@@ -110,7 +110,7 @@ TEST_F(CheckpointTest, StoresTensorsUnderPrefixesAndTheInfoInMetadata) {
                          run.scheduler.get());
 
   // As any safetensors reader sees it.
-  train::SafetensorsFile raw = train::load_safetensors(file("c.safetensors"));
+  data::SafetensorsFile raw = data::load_safetensors(file("c.safetensors"));
   EXPECT_EQ(raw.metadata.at("format"), "cajal-checkpoint-1");
   EXPECT_EQ(raw.metadata.at("epoch"), "2");
   EXPECT_EQ(raw.metadata.at("step"), "120");
@@ -222,19 +222,19 @@ TEST_F(CheckpointTest, RestoreIsStrictAndAllOrNothing) {
 
 TEST_F(CheckpointTest, LoadRejectsFilesThatAreNotCheckpoints) {
   fs::path path = file("weights.safetensors");
-  train::save_safetensors(path, {{"model.weight", zeros({2})}});
+  data::save_safetensors(path, {{"model.weight", zeros({2})}});
   expect_error<IOError>([&] { train::load_checkpoint(path); },
                         {"weights.safetensors", "no 'format'"});
-  train::save_safetensors(path, {}, {{"format", "pt"}});
+  data::save_safetensors(path, {}, {{"format", "pt"}});
   expect_error<IOError>([&] { train::load_checkpoint(path); },
                         "format is 'pt', expected 'cajal-checkpoint-1'");
-  train::save_safetensors(path, {}, {{"format", "cajal-checkpoint-1"}, {"epoch", "x"}});
+  data::save_safetensors(path, {}, {{"format", "cajal-checkpoint-1"}, {"epoch", "x"}});
   expect_error<IOError>([&] { train::load_checkpoint(path); },
                         "'epoch' must be a non-negative integer, got 'x'");
-  train::save_safetensors(path, {}, {{"format", "cajal-checkpoint-1"}, {"epoch", "1"}});
+  data::save_safetensors(path, {}, {{"format", "cajal-checkpoint-1"}, {"epoch", "1"}});
   expect_error<IOError>([&] { train::load_checkpoint(path); }, "metadata has no 'step'");
-  train::save_safetensors(path, {{"other.w", zeros({1})}},
-                          {{"format", "cajal-checkpoint-1"}, {"epoch", "1"}, {"step", "2"}});
+  data::save_safetensors(path, {{"other.w", zeros({1})}},
+                         {{"format", "cajal-checkpoint-1"}, {"epoch", "1"}, {"step", "2"}});
   expect_error<IOError>([&] { train::load_checkpoint(path); }, "tensor 'other.w' is not under");
   std::ofstream(path, std::ios::binary) << "garbage!";
   expect_error<IOError>([&] { train::load_checkpoint(path); }, "weights.safetensors");

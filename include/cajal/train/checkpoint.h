@@ -19,10 +19,10 @@
 #include <string>
 
 #include "cajal/core/ordered_dict.h"
+#include "cajal/data/safetensors.h"
 #include "cajal/nn/module.h"
 #include "cajal/optim/lr_scheduler.h"
 #include "cajal/optim/optimizer.h"
-#include "cajal/train/safetensors.h"
 
 namespace cajal::train {
 
@@ -35,7 +35,7 @@ struct CheckpointInfo {
   std::string preprocessing{};  // JSON text, or empty
   // Free-form entries (a run name, the git commit...). Keys must not be the reserved "format",
   // "epoch", "step", "model_spec" or "preprocessing".
-  Metadata extra{};
+  data::Metadata extra{};
 };
 
 struct Checkpoint {

@@ -6,6 +6,7 @@
 #include "cajal/core/creation.h"
 #include "cajal/core/error.h"
 #include "cajal/core/random.h"
+#include "cajal/data/split.h"
 #include "cajal/ops/indexing.h"
 
 namespace cajal::data::text {
@@ -14,14 +15,6 @@ namespace {
 // Keeps the order stream apart from the batch-shuffle stream of the same epoch.
 constexpr uint64_t kOrderSalt = 0x0bde5eed0bde5eedULL;
 constexpr uint64_t kBatchSalt = 0xba7c4ba7c4ba7c4bULL;
-
-template <typename T>
-void shuffle(std::vector<T>& values, Generator& generator) {
-  for (int64_t i = static_cast<int64_t>(values.size()) - 1; i > 0; --i) {
-    std::swap(values[static_cast<size_t>(i)],
-              values[static_cast<size_t>(generator.integer(0, i + 1))]);
-  }
-}
 
 }  // namespace
 
@@ -57,10 +50,11 @@ std::vector<std::vector<int64_t>> SequenceLoader::plan(uint64_t epoch_seed) cons
   const int64_t n = dataset_->size();
   const int64_t batch = options_.batch_size;
   std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
   if (options_.shuffle) {
     Generator generator(derive_seed(epoch_seed, kOrderSalt));
-    shuffle(order, generator);
+    order = random_permutation(n, generator);
+  } else {
+    std::iota(order.begin(), order.end(), 0);
   }
   if (options_.bucket_by_length) {
     const int64_t chunk = batch * options_.bucket_size_multiplier;
@@ -80,7 +74,12 @@ std::vector<std::vector<int64_t>> SequenceLoader::plan(uint64_t epoch_seed) cons
   }
   if (options_.bucket_by_length && options_.shuffle) {
     Generator generator(derive_seed(epoch_seed, kBatchSalt));
-    shuffle(batches, generator);
+    std::vector<std::vector<int64_t>> shuffled;
+    shuffled.reserve(batches.size());
+    for (int64_t b : random_permutation(static_cast<int64_t>(batches.size()), generator)) {
+      shuffled.push_back(std::move(batches[static_cast<size_t>(b)]));
+    }
+    return shuffled;
   }
   return batches;
 }

@@ -8,10 +8,10 @@
 #include <numeric>
 #include <string>
 
-#include "cajal/core/atomic_file.h"
 #include "cajal/core/creation.h"
 #include "cajal/core/error.h"
 #include "cajal/core/random.h"
+#include "cajal/data/safetensors.h"
 
 namespace cajal::data::text {
 namespace {
@@ -371,29 +371,14 @@ std::vector<Neighbour> Word2Vec::analogy(std::string_view a, std::string_view b,
 }
 
 void Word2Vec::save(const std::filesystem::path& path) const {
-  const int64_t bytes = embeddings_.numel() * 4;
-  nlohmann::json header;
-  header["embeddings"] = {{"dtype", "F32"},
-                          {"shape", {embeddings_.size(0), embeddings_.size(1)}},
-                          {"data_offsets", {0, bytes}}};
-  header["__metadata__"] = {{"format", "cajal.word2vec"}, {"words", nlohmann::json(words_).dump()}};
-  std::string text;
+  std::string words;
   try {
-    text = header.dump();
+    words = nlohmann::json(words_).dump();
   } catch (const nlohmann::json::exception&) {
     throw ValueError("Word2Vec::save: a word is not valid UTF-8");
   }
-  while ((8 + text.size()) % 8 != 0) text.push_back(' ');
-  uint64_t length = text.size();
-  unsigned char prefix[8];
-  for (int i = 0; i < 8; ++i) prefix[i] = static_cast<unsigned char>(length >> (8 * i));
-  // Little-endian floats: cajal's tensors are host order, and the supported hosts are
-  // little-endian.
-  write_file_atomically(path, [&](AtomicFile& file) {
-    file.write(prefix, 8);
-    file.write(text);
-    file.write(embeddings_.data_ptr<float>(), static_cast<size_t>(bytes));
-  });
+  save_safetensors(path, {{"embeddings", embeddings_}},
+                   {{"format", "cajal.word2vec"}, {"words", words}});
 }
 
 Word2Vec Word2Vec::load(const std::filesystem::path& path) {
@@ -401,60 +386,42 @@ Word2Vec Word2Vec::load(const std::filesystem::path& path) {
   auto fail = [&](const std::string& what) -> void {
     throw IOError("Word2Vec::load: " + name + ": " + what);
   };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot open the file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 8) fail("too short for a safetensors header");
-  uint64_t length = 0;
-  for (int i = 0; i < 8; ++i)
-    length |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
-  if (length > bytes.size() - 8)
-    fail("header length " + std::to_string(length) + " exceeds the file");
-  nlohmann::json header =
-      nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + length, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) fail("header is not a JSON object");
-  const auto metadata = header.find("__metadata__");
-  if (metadata == header.end() || !metadata->is_object() || !metadata->contains("format") ||
-      (*metadata)["format"] != "cajal.word2vec" || !metadata->contains("words") ||
-      !(*metadata)["words"].is_string()) {
+  if (!std::ifstream(path, std::ios::binary)) fail("cannot open the file");
+  SafetensorsFile file;
+  try {
+    file = load_safetensors(path);
+  } catch (const IOError& error) {
+    fail(std::string("its header and data bytes are not a valid safetensors file (") +
+         error.what() + ")");
+  }
+  const Metadata& metadata = file.metadata;
+  const auto format = metadata.find("format");
+  const auto words_entry = metadata.find("words");
+  if (format == metadata.end() || format->second != "cajal.word2vec" ||
+      words_entry == metadata.end()) {
     fail("not a cajal word2vec file (metadata \"format\" and \"words\" missing)");
   }
-  nlohmann::json words_json =
-      nlohmann::json::parse((*metadata)["words"].get<std::string>(), nullptr, false);
-  if (words_json.is_discarded() || !words_json.is_array())
+  nlohmann::json words_json = nlohmann::json::parse(words_entry->second, nullptr, false);
+  if (words_json.is_discarded() || !words_json.is_array()) {
     fail("metadata \"words\" is not a JSON array");
+  }
   std::vector<std::string> words;
   for (const auto& w : words_json) {
     if (!w.is_string()) fail("metadata \"words\" holds a non-string");
     words.push_back(w.get<std::string>());
   }
-  const auto entry = header.find("embeddings");
-  if (entry == header.end() || !entry->is_object()) fail("no tensor \"embeddings\"");
-  const auto& e = *entry;
-  if (!e.contains("dtype") || e["dtype"] != "F32") fail("\"embeddings\" must have dtype F32");
-  if (!e.contains("shape") || !e["shape"].is_array() || e["shape"].size() != 2 ||
-      !e["shape"][0].is_number_unsigned() || !e["shape"][1].is_number_unsigned()) {
-    fail("\"embeddings\" must have a 2-D shape");
+  const Tensor* table = file.tensors.find("embeddings");
+  if (table == nullptr || file.tensors.size() != 1) fail("expected the one tensor \"embeddings\"");
+  if (table->dtype() != Dtype::float32) fail("\"embeddings\" must have dtype F32");
+  if (table->dim() != 2 || table->size(0) == 0 || table->size(1) == 0) {
+    fail("\"embeddings\" must have a non-empty 2-D shape, got " + shape_string(table->shape()));
   }
-  const uint64_t rows = e["shape"][0].get<uint64_t>(), dim = e["shape"][1].get<uint64_t>();
-  if (rows != words.size()) {
-    fail("\"embeddings\" has " + std::to_string(rows) + " rows but there are " +
+  if (table->size(0) != static_cast<int64_t>(words.size())) {
+    fail("\"embeddings\" has " + std::to_string(table->size(0)) + " rows but there are " +
          std::to_string(words.size()) + " words");
   }
-  const uint64_t data_bytes = bytes.size() - 8 - length;
-  if (dim == 0 || rows == 0 || dim > data_bytes / 4 / rows || rows * dim * 4 != data_bytes) {
-    fail("\"embeddings\" of shape [" + std::to_string(rows) + ", " + std::to_string(dim) +
-         "] does not match the " + std::to_string(data_bytes) + " data bytes");
-  }
-  if (!e.contains("data_offsets") || !e["data_offsets"].is_array() ||
-      e["data_offsets"].size() != 2 || e["data_offsets"][0] != 0 ||
-      e["data_offsets"][1] != data_bytes) {
-    fail("\"embeddings\" data_offsets must be [0, " + std::to_string(data_bytes) + "]");
-  }
-  Tensor table = empty({static_cast<int64_t>(rows), static_cast<int64_t>(dim)});
-  std::memcpy(table.data_ptr<float>(), bytes.data() + 8 + length, data_bytes);
   try {
-    return Word2Vec(table, std::move(words));
+    return Word2Vec(*table, std::move(words));
   } catch (const ValueError& error) {
     fail(error.what());
   }

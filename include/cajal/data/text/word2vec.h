@@ -85,9 +85,8 @@ class Word2Vec {
                                  int64_t k = 5) const;
 
   // A safetensors file: tensor "embeddings" (F32 [V, D]) and metadata "format" = "cajal.word2vec"
-  // and "words" (a JSON array of strings). Written atomically. The format is written here rather
-  // than with train/safetensors.h because data/ sits below train/ in the layering; train::
-  // load_safetensors and PyTorch's safetensors read the file all the same.
+  // and "words" (a JSON array of strings), written atomically by data::save_safetensors;
+  // data::load_safetensors and PyTorch's safetensors read it as any other.
   void save(const std::filesystem::path& path) const;
   // IOError naming the file for anything malformed (header, dtype, shape, sizes, words).
   static Word2Vec load(const std::filesystem::path& path);

@@ -1,4 +1,4 @@
-#include "cajal/train/safetensors.h"
+#include "cajal/data/safetensors.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -20,10 +20,10 @@ namespace cajal {
 namespace {
 
 namespace fs = std::filesystem;
+using data::load_safetensors;
+using data::parse_safetensors;
+using data::save_safetensors;
 using testing::expect_error;
-using train::load_safetensors;
-using train::parse_safetensors;
-using train::save_safetensors;
 
 // A fresh directory per test, removed afterwards.
 class SafetensorsTest : public ::testing::Test {
@@ -89,9 +89,9 @@ void expect_same(const StateDict& expected, const StateDict& actual) {
 
 TEST_F(SafetensorsTest, RoundTripKeepsEveryDtypeShapeValueAndOrder) {
   StateDict tensors = sample_tensors();
-  train::Metadata metadata = {{"format", "pt"}, {"note", "caf\xc3\xa9 \"quoted\"\n"}};
+  data::Metadata metadata = {{"format", "pt"}, {"note", "caf\xc3\xa9 \"quoted\"\n"}};
   save_safetensors(file("a.safetensors"), tensors, metadata);
-  train::SafetensorsFile loaded = load_safetensors(file("a.safetensors"));
+  data::SafetensorsFile loaded = load_safetensors(file("a.safetensors"));
   expect_same(tensors, loaded.tensors);
   EXPECT_EQ(loaded.metadata, metadata);
   EXPECT_EQ(files_in_directory(), 1u);  // no temporary file left behind
@@ -129,7 +129,7 @@ TEST_F(SafetensorsTest, WritesTheExactLayoutOfTheFormat) {
 
 TEST_F(SafetensorsTest, EmptyDictWritesAValidFile) {
   save_safetensors(file("empty.safetensors"), {});
-  train::SafetensorsFile loaded = load_safetensors(file("empty.safetensors"));
+  data::SafetensorsFile loaded = load_safetensors(file("empty.safetensors"));
   EXPECT_TRUE(loaded.tensors.empty());
   EXPECT_TRUE(loaded.metadata.empty());
 }
@@ -331,7 +331,7 @@ print(json.dumps(out))
   for (const auto& [name, value] : tensors) {
     SCOPED_TRACE(name);
     const nlohmann::json& entry = read.at(name);
-    EXPECT_EQ(entry["dtype"], std::string(train::safetensors_dtype_name(value.dtype())));
+    EXPECT_EQ(entry["dtype"], std::string(data::safetensors_dtype_name(value.dtype())));
     EXPECT_EQ(entry["shape"].get<Shape>(), value.shape());
     const nlohmann::json& values = entry["values"];
     ASSERT_EQ(static_cast<int64_t>(values.size()), value.numel());

@@ -10,8 +10,8 @@
 //
 // dtypes: float32 "F32", float64 "F64", int64 "I64", uint8 "U8", bool "BOOL" (one byte, 0 or 1).
 //
-//   train::save_safetensors("model.safetensors", net.state_dict(), {{"epoch", "3"}});
-//   auto [state, metadata] = train::load_safetensors("model.safetensors");
+//   data::save_safetensors("model.safetensors", net.state_dict(), {{"epoch", "3"}});
+//   auto [state, metadata] = data::load_safetensors("model.safetensors");
 //   net.load_state_dict(state);
 #include <cstdint>
 #include <filesystem>
@@ -22,7 +22,7 @@
 #include "cajal/core/ordered_dict.h"
 #include "cajal/core/tensor.h"
 
-namespace cajal::train {
+namespace cajal::data {
 
 using Metadata = std::map<std::string, std::string>;
 
@@ -55,4 +55,4 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& sou
 std::string_view safetensors_dtype_name(Dtype dtype);
 Dtype dtype_from_safetensors_name(std::string_view name);
 
-}  // namespace cajal::train
+}  // namespace cajal::data

@@ -1,4 +1,4 @@
-#include "cajal/train/safetensors.h"
+#include "cajal/data/safetensors.h"
 
 #include <algorithm>
 #include <bit>
@@ -15,7 +15,7 @@
 #include "cajal/core/creation.h"
 #include "cajal/core/error.h"
 
-namespace cajal::train {
+namespace cajal::data {
 
 // The file stores little-endian bytes and tensors are written and read with memcpy.
 static_assert(std::endian::native == std::endian::little,
@@ -380,4 +380,4 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
   });
 }
 
-}  // namespace cajal::train
+}  // namespace cajal::data
