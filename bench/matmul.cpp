@@ -12,16 +12,11 @@
 #include <vector>
 
 #include "cajal/cajal.h"
+#include "common.h"
 
 namespace {
 
 using cajal::Tensor;
-
-void set_flops(benchmark::State& state, double flops_per_iteration) {
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(flops_per_iteration * static_cast<double>(state.iterations()) * 1e-9,
-                         benchmark::Counter::kIsRate);
-}
 
 // Args: m, k, n, threads. [m, k] x [k, n].
 void BM_CajalMatmul(benchmark::State& state) {
@@ -29,12 +24,13 @@ void BM_CajalMatmul(benchmark::State& state) {
   cajal::set_num_threads(static_cast<int>(state.range(3)));
   cajal::manual_seed(0);
   Tensor a = cajal::randn({m, k}), b = cajal::randn({k, n});
-  for (auto _ : state) {
+  const double ceiling = cajal_bench::sgemm_ceiling(static_cast<int>(state.range(3)));
+  const cajal_bench::Laps laps = cajal_bench::run_steps(state, [&] {
     Tensor c = cajal::matmul(a, b);
     benchmark::DoNotOptimize(c.data_ptr<float>());
     benchmark::ClobberMemory();
-  }
-  set_flops(state, 2.0 * m * n * k);
+  });
+  cajal_bench::report_flops(state, laps, 2.0 * m * n * k, ceiling);
 }
 
 // The same product through dnnl_sgemm directly, into a preallocated C: the ceiling for cajal.
@@ -44,13 +40,14 @@ void BM_DnnlSgemm(benchmark::State& state) {
   cajal::manual_seed(0);
   Tensor a = cajal::randn({m, k}), b = cajal::randn({k, n});
   std::vector<float> c(static_cast<size_t>(m * n));
-  for (auto _ : state) {
+  const double ceiling = cajal_bench::sgemm_ceiling(static_cast<int>(state.range(3)));
+  const cajal_bench::Laps laps = cajal_bench::run_steps(state, [&] {
     dnnl_sgemm('N', 'N', m, n, k, 1.0f, a.data_ptr<float>(), k, b.data_ptr<float>(), n, 0.0f,
                c.data(), n);
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
-  }
-  set_flops(state, 2.0 * m * n * k);
+  });
+  cajal_bench::report_flops(state, laps, 2.0 * m * n * k, ceiling);
 }
 
 // cajal::matmul and dnnl_sgemm alternating call by call, each call timed: on a shared machine
@@ -97,14 +94,15 @@ void BM_LinearForwardBackward(benchmark::State& state) {
   Tensor x = cajal::randn({batch, in});
   Tensor w = cajal::randn({out, in}).requires_grad_(), b = cajal::randn({out}).requires_grad_();
   Tensor dy = cajal::randn({batch, out});
-  for (auto _ : state) {
+  const double ceiling = cajal_bench::sgemm_ceiling(static_cast<int>(state.range(3)));
+  const cajal_bench::Laps laps = cajal_bench::run_steps(state, [&] {
     Tensor y = cajal::linear(x, w, b);
     y.backward(dy);
     benchmark::DoNotOptimize(w.grad().data_ptr<float>());
     w.set_grad(Tensor());
     b.set_grad(Tensor());
-  }
-  set_flops(state, 2.0 * 2.0 * batch * in * out);  // forward + weight gradient
+  });
+  cajal_bench::report_flops(state, laps, 2.0 * 2.0 * batch * in * out, ceiling);  // fwd + dW
 }
 
 }  // namespace
@@ -112,8 +110,6 @@ void BM_LinearForwardBackward(benchmark::State& state) {
 // Registered by hand so each cajal run sits next to the sgemm run of the same size and thread
 // count: on a shared machine, neighbours see the same load.
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   const std::vector<std::vector<int64_t>> shapes = {
       {128, 128, 128},    {256, 256, 256}, {512, 512, 512},
       {1024, 1024, 1024}, {128, 784, 256},  // the MLP's first layer: [128, 784] x [784, 256]
@@ -141,7 +137,5 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return cajal_bench::run_benchmarks(argc, argv, 0.5);
 }

@@ -177,6 +177,10 @@ int run(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   bench_command->add_option("--seconds", bench_options.seconds, "how long tiny runs (default 3)")
       ->check(CLI::PositiveNumber);
+  bench_command
+      ->add_option("--limit", bench_options.limit,
+                   "use only the first K training and test images (quick runs; 0 = all)")
+      ->check(CLI::NonNegativeNumber);
   bench_command->add_flag("--json", bench_json, "one line of JSON with torch_peer.py's keys");
 
   app.add_subcommand("info", "build and machine details");

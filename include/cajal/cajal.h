@@ -69,6 +69,7 @@
 #include "cajal/ops/manipulation.h"
 #include "cajal/ops/math.h"
 #include "cajal/ops/pooling.h"
+#include "cajal/ops/recurrent_cell.h"
 #include "cajal/ops/reduction.h"
 #include "cajal/ops/view.h"
 #include "cajal/optim/adabelief.h"

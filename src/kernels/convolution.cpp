@@ -1,5 +1,6 @@
 #include "cajal/kernels/convolution.h"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "cajal/kernels/elementwise.h"
 #include "cajal/kernels/gemm.h"
 #include "cajal/kernels/loops.h"
+#include "cajal/kernels/onednn_convolution.h"
 
 namespace cajal::kernels {
 
@@ -234,6 +236,10 @@ Strided4<const T> strided(const Tensor& t) {
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dGeometry& g,
                       int64_t chunk_elements) {
+  if (chunk_elements == default_chunk_elements) {
+    Tensor y = onednn_conv2d_forward(x, w, b, g);
+    if (y.defined()) return y;
+  }
   Tensor y = empty(g.output_shape(x.size(0)), x.dtype());
   Tensor wc = convert(w, w.dtype());  // gemm reads the weight as a [C_out, C_in/groups * KK] matrix
   dispatch_floating(x.dtype(), "conv2d",
@@ -243,6 +249,10 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const C
 
 Tensor conv2d_input_grad(const Tensor& dy, const Tensor& w, const Conv2dGeometry& g,
                          int64_t chunk_elements) {
+  if (chunk_elements == default_chunk_elements) {
+    Tensor dx = onednn_conv2d_input_grad(dy, w, g);
+    if (dx.defined()) return dx;
+  }
   Tensor dx = zeros(g.input_shape(dy.size(0)), {.dtype = dy.dtype()});
   Tensor wc = convert(w, w.dtype());
   dispatch_floating(dy.dtype(), "conv2d_input_grad",
@@ -252,10 +262,22 @@ Tensor conv2d_input_grad(const Tensor& dy, const Tensor& w, const Conv2dGeometry
 
 Tensor conv2d_weight_grad(const Tensor& x, const Tensor& dy, const Conv2dGeometry& g,
                           int64_t chunk_elements) {
+  if (chunk_elements == default_chunk_elements) {
+    Tensor dw = onednn_conv2d_weight_grad(x, dy, g);
+    if (dw.defined()) return dw;
+  }
   Tensor dw = zeros(g.weight_shape(), {.dtype = x.dtype()});
   dispatch_floating(x.dtype(), "conv2d_weight_grad",
                     [&]<typename T>() { weight_grad_impl<T>(x, dy, g, chunk_elements, dw); });
   return dw;
+}
+
+std::pair<Tensor, Tensor> conv2d_weight_bias_grad(const Tensor& x, const Tensor& dy,
+                                                  const Conv2dGeometry& g) {
+  Tensor db;
+  Tensor dw = onednn_conv2d_weight_grad(x, dy, g, &db);
+  if (dw.defined()) return {dw, db};
+  return {conv2d_weight_grad(x, dy, g), Tensor()};
 }
 
 // ---- pooling ----
@@ -305,6 +327,105 @@ int64_t window_work(const PoolWindows& rows, const PoolWindows& cols) {
   for (int64_t i = 0; i < cols.out_size(); ++i) c += cols.end[i] - cols.start[i];
   return r * c;
 }
+
+// Whether the windows are [2i, 2i + 2) for every output i (kernel 2, stride 2, no padding, none
+// clipped): the common max pool, which gets a branch-free loop.
+bool pairs(const PoolWindows& w) {
+  for (int64_t i = 0; i < w.out_size(); ++i) {
+    if (w.start[i] != 2 * i || w.end[i] != 2 * i + 2) return false;
+  }
+  return true;
+}
+
+// Max over 2 x 2 windows of one plane with unit column stride. The updates keep the general
+// loop's order and rule (a later value wins when greater or NaN, so the first maximum and the
+// last NaN), written as selects so that random data costs no mispredicted branches.
+template <typename T>
+void max_pool_pairs(const T* plane, int64_t row_stride, int64_t in_w, int64_t out_h, int64_t out_w,
+                    T* out, int64_t* where) {
+  for (int64_t oh = 0; oh < out_h; ++oh) {
+    const T* top = plane + 2 * oh * row_stride;
+    const T* bottom = top + row_stride;
+    const int64_t first = 2 * oh * in_w;
+    T* dst = out + oh * out_w;
+    int64_t* at = where + oh * out_w;
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      const T v0 = top[2 * ow], v1 = top[2 * ow + 1], v2 = bottom[2 * ow], v3 = bottom[2 * ow + 1];
+      T best = v0;
+      int64_t offset = 0;
+      bool take = v1 > best || v1 != v1;
+      best = take ? v1 : best;
+      offset = take ? 1 : offset;
+      take = v2 > best || v2 != v2;
+      best = take ? v2 : best;
+      offset = take ? in_w : offset;
+      take = v3 > best || v3 != v3;
+      best = take ? v3 : best;
+      offset = take ? in_w + 1 : offset;
+      dst[ow] = best;
+      at[ow] = first + 2 * ow + offset;
+    }
+  }
+}
+
+#ifdef __AVX512F__
+// GCC 12 warns that its own intrinsics headers read an uninitialized vector (the unused lanes of
+// the masked loads below); the lanes are zeroed by the masks, so the warning is a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// max_pool_pairs for float, 16 outputs at a time: GCC turns the selects of the scalar loop into
+// branches, and these mispredict on half the windows of real activations.
+template <>
+void max_pool_pairs<float>(const float* plane, int64_t row_stride, int64_t in_w, int64_t out_h,
+                           int64_t out_w, float* out, int64_t* where) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i zero = _mm512_setzero_si512();
+  for (int64_t oh = 0; oh < out_h; ++oh) {
+    const float* top = plane + 2 * oh * row_stride;
+    const float* bottom = top + row_stride;
+    const int64_t first = 2 * oh * in_w;
+    for (int64_t ow = 0; ow < out_w; ow += 16) {
+      const int64_t n = std::min<int64_t>(16, out_w - ow);
+      const __mmask16 lo = static_cast<__mmask16>(n >= 8 ? 0xffff : (1u << (2 * n)) - 1);
+      const __mmask16 hi = static_cast<__mmask16>(n <= 8 ? 0 : (1u << (2 * (n - 8))) - 1);
+      const __mmask16 live = static_cast<__mmask16>((1u << n) - 1);
+      const __m512 t0 = _mm512_maskz_loadu_ps(lo, top + 2 * ow);
+      const __m512 t1 = _mm512_maskz_loadu_ps(hi, top + 2 * ow + 16);
+      const __m512 b0 = _mm512_maskz_loadu_ps(lo, bottom + 2 * ow);
+      const __m512 b1 = _mm512_maskz_loadu_ps(hi, bottom + 2 * ow + 16);
+      const __m512 v1 = _mm512_permutex2var_ps(t0, odd, t1);
+      const __m512 v2 = _mm512_permutex2var_ps(b0, even, b1);
+      const __m512 v3 = _mm512_permutex2var_ps(b0, odd, b1);
+      __m512 best = _mm512_permutex2var_ps(t0, even, t1);
+      __m512i offset = zero;
+      __mmask16 take =
+          _mm512_cmp_ps_mask(v1, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v1, v1, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, take, v1);
+      offset = _mm512_mask_mov_epi32(offset, take, _mm512_set1_epi32(1));
+      take = _mm512_cmp_ps_mask(v2, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v2, v2, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, take, v2);
+      offset = _mm512_mask_mov_epi32(offset, take, _mm512_set1_epi32(static_cast<int>(in_w)));
+      take = _mm512_cmp_ps_mask(v3, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v3, v3, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, take, v3);
+      offset = _mm512_mask_mov_epi32(offset, take, _mm512_set1_epi32(static_cast<int>(in_w) + 1));
+      _mm512_mask_storeu_ps(out + oh * out_w + ow, live, best);
+      // Plane index = first + 2 * (ow + lane) + offset, widened to int64 in two halves.
+      const __m512i lanes = _mm512_add_epi32(even, offset);
+      const __m512i base = _mm512_set1_epi64(first + 2 * ow);
+      int64_t* at = where + oh * out_w + ow;
+      _mm512_mask_storeu_epi64(
+          at, static_cast<__mmask8>(live & 0xff),
+          _mm512_add_epi64(base, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(lanes))));
+      _mm512_mask_storeu_epi64(
+          at + 8, static_cast<__mmask8>(live >> 8),
+          _mm512_add_epi64(base, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(lanes, 1))));
+    }
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
 }  // namespace
 
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const PoolWindows& rows,
@@ -317,6 +438,13 @@ std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const PoolWindows& rows,
     Strided4<const T> xs = strided<T>(x);
     T* out = y.data_ptr<T>();
     int64_t* where = index.data_ptr<int64_t>();
+    if (xs.sw == 1 && pairs(rows) && pairs(cols)) {
+      for_each_plane(batch, channels, 4 * out_h * out_w, [&](int64_t n, int64_t c) {
+        const int64_t base = (n * channels + c) * out_h * out_w;
+        max_pool_pairs(xs.plane(n, c), xs.sh, in_w, out_h, out_w, out + base, where + base);
+      });
+      return;
+    }
     for_each_plane(batch, channels, window_work(rows, cols), [&](int64_t n, int64_t c) {
       const T* plane = xs.plane(n, c);
       const int64_t base = (n * channels + c) * out_h * out_w;

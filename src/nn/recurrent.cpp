@@ -2,7 +2,8 @@
 // works). The time loop keeps each step's tensors separate instead of slicing one [T, N, ...]
 // tensor that requires grad: every slice of such a tensor would, in backward, materialize a
 // gradient of the whole tensor, making backward quadratic in T. Per step, the input and hidden
-// projections of RNN and LSTM share one matmul: [x_t, h] @ [W_ih, W_hh]^T.
+// projections of RNN share one matmul: [x_t, h] @ [W_ih, W_hh]^T. LSTM instead runs as one fused
+// op per layer and direction (ops/recurrent_cell.h).
 #include "cajal/nn/recurrent.h"
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "cajal/ops/linalg.h"
 #include "cajal/ops/manipulation.h"
 #include "cajal/ops/math.h"
+#include "cajal/ops/recurrent_cell.h"
 #include "cajal/ops/view.h"
 #include "repr.h"
 
@@ -69,8 +71,8 @@ struct StepWeights {
   RecurrentKind kind;
   Tensor weight_ih;     // [G*H, in]
   Tensor weight_hh;     // [G*H, H]
-  Tensor weight_fused;  // RNN, LSTM: [W_ih, W_hh] along dim 1, [G*H, in + H]
-  Tensor bias;          // RNN, LSTM: b_ih + b_hh; GRU: b_ih. Undefined without bias.
+  Tensor weight_fused;  // RNN: [W_ih, W_hh] along dim 1, [H, in + H]
+  Tensor bias;          // RNN: b_ih + b_hh; GRU: b_ih. Undefined without bias.
   Tensor bias_hh;       // GRU only
 
   StepWeights(RecurrentKind k, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
@@ -88,10 +90,10 @@ struct StepWeights {
 
 struct StepState {
   Tensor h;  // [N, H]; undefined means zeros
-  Tensor c;  // LSTM only
 };
 
-// One time step. x: the step's input as pieces to concatenate along dim 1 ([N, in] in all).
+// One time step of an RNN or GRU (LSTM runs as one op over the whole sequence, lstm_layer).
+// x: the step's input as pieces to concatenate along dim 1 ([N, in] in all).
 StepState step(const StepWeights& w, const std::vector<Tensor>& x, const StepState& state) {
   if (w.kind == RecurrentKind::gru) {
     Tensor input = x.size() == 1 ? x[0] : cat(x, 1);
@@ -100,13 +102,13 @@ StepState step(const StepWeights& w, const std::vector<Tensor>& x, const StepSta
     if (!hidden.defined()) {  // zero state and no bias: the hidden part vanishes
       Tensor z = sigmoid(gx[1]);
       Tensor n = tanh(gx[2]);
-      return {n - z * n, Tensor()};
+      return {n - z * n};
     }
     std::vector<Tensor> gh = chunk(hidden, 3, hidden.dim() - 1);
     Tensor r = sigmoid(gx[0] + gh[0]);
     Tensor z = sigmoid(gx[1] + gh[1]);
     Tensor n = tanh(gx[2] + r * gh[2]);
-    return {state.h.defined() ? n + z * (state.h - n) : n - z * n, Tensor()};
+    return {state.h.defined() ? n + z * (state.h - n) : n - z * n};
   }
   Tensor gates;
   if (state.h.defined()) {
@@ -116,19 +118,7 @@ StepState step(const StepWeights& w, const std::vector<Tensor>& x, const StepSta
   } else {
     gates = linear(x.size() == 1 ? x[0] : cat(x, 1), w.weight_ih, w.bias);
   }
-  switch (w.kind) {
-    case RecurrentKind::rnn_tanh:
-      return {tanh(gates), Tensor()};
-    case RecurrentKind::rnn_relu:
-      return {relu(gates), Tensor()};
-    default:
-      break;
-  }
-  std::vector<Tensor> g = chunk(gates, 4, 1);  // i, f, g, o
-  Tensor in_gate = sigmoid(g[0]);
-  Tensor cell = tanh(g[2]);
-  Tensor c = state.c.defined() ? sigmoid(g[1]) * state.c + in_gate * cell : in_gate * cell;
-  return {sigmoid(g[3]) * tanh(c), c};
+  return {w.kind == RecurrentKind::rnn_relu ? relu(gates) : tanh(gates)};
 }
 
 // Checks a cell's input ([N, in] or [in]) and returns it as [N, in].
@@ -207,7 +197,7 @@ Tensor RNNCell::forward(const Tensor& input, const Tensor& hx) {
   Tensor x = cell_input("RNNCell", input, options_.input_size, weight_ih.dtype());
   Tensor h = cell_state("RNNCell", "hx", hx, input, options_.hidden_size);
   StepWeights w(rnn_kind("RNNCell", options_.nonlinearity), weight_ih, weight_hh, bias_ih, bias_hh);
-  Tensor y = step(w, {x}, {h, Tensor()}).h;
+  Tensor y = step(w, {x}, {h}).h;
   return input.dim() == 1 ? y.squeeze(0) : y;
 }
 
@@ -231,10 +221,11 @@ LSTMState LSTMCell::forward(const Tensor& input, const LSTMState& state) {
   Tensor x = cell_input("LSTMCell", input, options_.input_size, weight_ih.dtype());
   Tensor h = cell_state("LSTMCell", "h", state.h, input, options_.hidden_size);
   Tensor c = cell_state("LSTMCell", "c", state.c, input, options_.hidden_size);
-  StepWeights w(RecurrentKind::lstm, weight_ih, weight_hh, bias_ih, bias_hh);
-  StepState next = step(w, {x}, {h, c});
-  if (input.dim() == 1) return {next.h.squeeze(0), next.c.squeeze(0)};
-  return {next.h, next.c};
+  // One step of the fused recurrence (ops/recurrent_cell.h).
+  Tensor bias = bias_ih.defined() ? bias_ih + bias_hh : Tensor();
+  LstmLayerOutput next = lstm_layer(linear(x, weight_ih).unsqueeze(0), weight_hh, bias, h, c);
+  if (input.dim() == 1) return {next.h_n.squeeze(0), next.c_n.squeeze(0)};
+  return {next.h_n, next.c_n};
 }
 
 std::string LSTMCell::extra_repr() const {
@@ -255,7 +246,7 @@ Tensor GRUCell::forward(const Tensor& input, const Tensor& hx) {
   Tensor x = cell_input("GRUCell", input, options_.input_size, weight_ih.dtype());
   Tensor h = cell_state("GRUCell", "hx", hx, input, options_.hidden_size);
   StepWeights w(RecurrentKind::gru, weight_ih, weight_hh, bias_ih, bias_hh);
-  Tensor y = step(w, {x}, {h, Tensor()}).h;
+  Tensor y = step(w, {x}, {h}).h;
   return input.dim() == 1 ? y.squeeze(0) : y;
 }
 
@@ -387,6 +378,7 @@ RecurrentOutput RecurrentBase::forward(const Tensor& input, const RecurrentState
   // Lengths: a mask [T, N, 1] (true on real steps), needed only when some row is padded.
   Tensor mask;
   int64_t shortest = steps;
+  std::vector<int64_t> lengths_vector;
   if (lengths.defined()) {
     if (lengths.dtype() != Dtype::int64) {
       throw ValueError(type + ": lengths must be int64, got " +
@@ -397,6 +389,7 @@ RecurrentOutput RecurrentBase::forward(const Tensor& input, const RecurrentState
                        "] (one per sequence), got " + shape_string(lengths.shape()));
     }
     std::vector<int64_t> values = to_vector<int64_t>(lengths);
+    lengths_vector = values;
     for (size_t n = 0; n < values.size(); ++n) {
       const std::string which =
           type + ": lengths[" + std::to_string(n) + "] = " + std::to_string(values[n]);
@@ -413,11 +406,16 @@ RecurrentOutput RecurrentBase::forward(const Tensor& input, const RecurrentState
     }
   }
 
+  if (kind_ == RecurrentKind::lstm) {
+    return forward_lstm(x, h0, c0, shortest < steps ? lengths_vector : std::vector<int64_t>{},
+                        batched);
+  }
+
   // Each step's layer input as pieces (the directions of the layer below), so no step slices a
   // tensor that requires grad (see the file comment).
   std::vector<std::vector<Tensor>> layer_input(static_cast<size_t>(steps));
   for (int64_t t = 0; t < steps; ++t) layer_input[static_cast<size_t>(t)] = {x.select(0, t)};
-  std::vector<Tensor> final_h, final_c;
+  std::vector<Tensor> final_h;
   std::vector<std::vector<Tensor>> outputs(static_cast<size_t>(directions));
   const bool drop = is_training() && config_.dropout > 0.0;
 
@@ -431,16 +429,12 @@ RecurrentOutput RecurrentBase::forward(const Tensor& input, const RecurrentState
       const Weights& p = weights(layer, direction);
       StepWeights w(kind_, p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh);
       const int64_t index = layer * directions + direction;
-      StepState state{h0.defined() ? h0.select(0, index) : Tensor(),
-                      c0.defined() ? c0.select(0, index) : Tensor()};
+      StepState state{h0.defined() ? h0.select(0, index) : Tensor()};
       // Padded rows keep their state through `where`, which needs it defined. A single step
       // from a zero state still runs the hidden matmul, so weight_hh gets a (zero) gradient as
       // in PyTorch; longer sequences skip it on the first step.
       if (mask.defined() || steps == 1) {
         if (!state.h.defined()) state.h = zeros({batch, hidden_size}, {.dtype = dtype});
-        if (kind_ == RecurrentKind::lstm && !state.c.defined()) {
-          state.c = zeros({batch, hidden_size}, {.dtype = dtype});
-        }
       }
       std::vector<Tensor>& out = outputs[static_cast<size_t>(direction)];
       out.assign(static_cast<size_t>(steps), Tensor());
@@ -453,7 +447,6 @@ RecurrentOutput RecurrentBase::forward(const Tensor& input, const RecurrentState
           // first real step) and output zeros.
           Tensor real = mask.select(0, t);
           state.h = where(real, next.h, state.h);
-          if (next.c.defined()) state.c = where(real, next.c, state.c);
           out[static_cast<size_t>(t)] = where(real, next.h, 0.0);
         } else {
           state = next;
@@ -461,7 +454,6 @@ RecurrentOutput RecurrentBase::forward(const Tensor& input, const RecurrentState
         }
       }
       final_h.push_back(state.h);
-      final_c.push_back(state.c);
     }
     if (layer + 1 < config_.num_layers) {
       for (int64_t t = 0; t < steps; ++t) {
@@ -476,11 +468,48 @@ RecurrentOutput RecurrentBase::forward(const Tensor& input, const RecurrentState
   result.output =
       directions == 1 ? stack(outputs[0], 0) : cat({stack(outputs[0], 0), stack(outputs[1], 0)}, 2);
   result.h_n = stack(final_h, 0);
-  if (kind_ == RecurrentKind::lstm) result.c_n = stack(final_c, 0);
   if (!batched) {
     result.output = result.output.squeeze(1);
     result.h_n = result.h_n.squeeze(1);
-    if (result.c_n.defined()) result.c_n = result.c_n.squeeze(1);
+  } else if (config_.batch_first) {
+    result.output = result.output.transpose(0, 1);
+  }
+  return result;
+}
+
+// LSTM layers: each layer and direction projects all steps' inputs with one matmul, then runs
+// the fused recurrence (ops/recurrent_cell.h) over the whole sequence as one op.
+RecurrentOutput RecurrentBase::forward_lstm(const Tensor& x, const Tensor& h0, const Tensor& c0,
+                                            const std::vector<int64_t>& lengths, bool batched) {
+  const int64_t directions = num_directions();
+  const bool drop = is_training() && config_.dropout > 0.0;
+  Tensor layer_input = x;  // [T, N, in]
+  std::vector<Tensor> final_h, final_c;
+  for (int64_t layer = 0; layer < config_.num_layers; ++layer) {
+    if (layer > 0 && drop) layer_input = cajal::dropout(layer_input, config_.dropout, true);
+    std::vector<Tensor> outputs;
+    for (int64_t direction = 0; direction < directions; ++direction) {
+      const Weights& p = weights(layer, direction);
+      const int64_t index = layer * directions + direction;
+      Tensor bias = p.bias_ih.defined() ? p.bias_ih + p.bias_hh : Tensor();
+      LstmLayerOutput run =
+          lstm_layer(linear(layer_input, p.weight_ih), p.weight_hh, bias,
+                     h0.defined() ? h0.select(0, index) : Tensor(),
+                     c0.defined() ? c0.select(0, index) : Tensor(), lengths, direction == 1);
+      outputs.push_back(run.output);
+      final_h.push_back(run.h_n);
+      final_c.push_back(run.c_n);
+    }
+    layer_input = directions == 1 ? outputs[0] : cat(outputs, 2);
+  }
+  RecurrentOutput result;
+  result.output = layer_input;
+  result.h_n = stack(final_h, 0);
+  result.c_n = stack(final_c, 0);
+  if (!batched) {
+    result.output = result.output.squeeze(1);
+    result.h_n = result.h_n.squeeze(1);
+    result.c_n = result.c_n.squeeze(1);
   } else if (config_.batch_first) {
     result.output = result.output.transpose(0, 1);
   }

@@ -185,6 +185,20 @@ Tensor softmax_forward(const char* name, const Tensor& x, int64_t dim) {
   return y;
 }
 
+bool relu_backward_fusable(const Tensor& dy, const Tensor& y) {
+  return (y.dtype() == Dtype::float32 || y.dtype() == Dtype::float64) && dy.dtype() == y.dtype() &&
+         dy.shape() == y.shape();
+}
+
+// dy where y > 0, else 0 (NaN in y gives 0, as the comparison does).
+Tensor relu_backward(const Tensor& dy, const Tensor& y) {
+  Tensor dx = empty(y.shape(), y.dtype());
+  dispatch_floating(y.dtype(), "relu", [&]<typename T>() {
+    kernels::map2<T, T, T>(dy, y, dx, [](T g, T v) { return v > T(0) ? g : T(0); });
+  });
+  return dx;
+}
+
 }  // namespace
 
 Tensor relu(const Tensor& x) {
@@ -194,7 +208,10 @@ Tensor relu(const Tensor& x) {
     return [](T v) { return v < T(0) ? T(0) : v; };  // NaN passes through
   });
   return autograd::record("relu", y, {x}, [](const Tensor& dy, const Tensor& y) {
-    return grads{where(y > 0.0, dy, 0.0)};  // relu'(0) = 0
+    // relu'(0) = 0. One pass without a mask tensor, unless the gradient must be differentiable
+    // (create_graph: grad mode is on during backward exactly then).
+    if (!is_grad_enabled() && relu_backward_fusable(dy, y)) return grads{relu_backward(dy, y)};
+    return grads{where(y > 0.0, dy, 0.0)};
   });
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cajal/autograd/grad_mode.h"
 #include "cajal/autograd/node.h"
 #include "cajal/kernels/convolution.h"
 #include "cajal/ops/arithmetic.h"
@@ -31,6 +32,13 @@ Tensor convolve(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dG
   std::vector<Tensor> inputs{x, w};
   if (b.defined()) inputs.push_back(b);
   return autograd::record("conv2d", y, inputs, [x, w, b, g](const Tensor& dy) {
+    // A first-order backward needs no graph, so the bias gradient can come out of the weight
+    // gradient's pass over dy instead of a separate reduction.
+    if (!is_grad_enabled() && b.defined() && b.requires_grad() && w.requires_grad()) {
+      auto [dw, db] = kernels::conv2d_weight_bias_grad(x, dy, g);
+      return grads{x.requires_grad() ? kernels::conv2d_input_grad(dy, w, g) : Tensor(), dw,
+                   db.defined() ? db : sum(dy, {0, 2, 3})};
+    }
     grads out{x.requires_grad() ? convolve_adjoint_input(dy, w, g) : Tensor(),
               w.requires_grad() ? convolve_adjoint_weight(x, dy, g) : Tensor()};
     if (b.defined()) out.push_back(b.requires_grad() ? sum(dy, {0, 2, 3}) : Tensor());

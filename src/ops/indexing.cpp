@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 
 #include "cajal/autograd/node.h"
@@ -95,6 +96,31 @@ Tensor gather_kernel(const Tensor& x, int64_t dim, const Tensor& index) {
           }
         });
   });
+  return out;
+}
+
+// index_select along dim 0 of a contiguous x: out[i] = x[index[i]], whole rows copied (the
+// batch gather of every training loop). `flat`: the checked 1-D index.
+Tensor select_rows(const Tensor& x, const Tensor& flat, const Shape& out_shape) {
+  Tensor out = empty(out_shape, x.dtype());
+  if (out.numel() == 0) return out;
+  const int64_t rows = flat.numel();
+  const int64_t row_bytes = x.numel() / x.shape()[0] * static_cast<int64_t>(x.element_size());
+  const char* source = static_cast<const char*>(x.raw_data());
+  char* dest = static_cast<char*>(out.raw_data());
+  const int64_t* ip = flat.data_ptr<int64_t>();
+  const int64_t step = flat.strides()[0];
+  auto copy_row = [&](int64_t i) {
+    std::memcpy(dest + i * row_bytes, source + ip[i * step] * row_bytes,
+                static_cast<size_t>(row_bytes));
+  };
+  if (out.numel() >= kernels::parallel_grain && rows > 1 && omp_get_max_threads() > 1 &&
+      !omp_in_parallel()) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < rows; ++i) copy_row(i);
+  } else {
+    for (int64_t i = 0; i < rows; ++i) copy_row(i);
+  }
   return out;
 }
 
@@ -224,7 +250,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Shape out_shape = x.shape();
   out_shape[d] = index.numel();
   Tensor flat = index.detach().reshape({-1});
-  Tensor y = gather_kernel(x, d, spread_index(flat, d, out_shape));
+  Tensor y = d == 0 && x.is_contiguous() ? select_rows(x, flat, out_shape)
+                                         : gather_kernel(x, d, spread_index(flat, d, out_shape));
   Shape input_shape = x.shape();
   return autograd::record("index_select", y, {x}, [d, flat, input_shape](const Tensor& dy) {
     return grads{index_add_into_zeros(input_shape, d, flat, dy)};

@@ -117,7 +117,9 @@ WorkloadResult run_epochs(const WorkloadOptions& options) {
     limits.test_limit = options.limit;
   }
   data::MnistData data = data::fashion_mnist("/usr/share/datasets/fashion-mnist", limits);
-  WorkloadResult result{.workload = options.workload, .threads = options.threads};
+  WorkloadResult result;
+  result.workload = options.workload;
+  result.threads = options.threads;
   double flops_per_example = 0;
   std::shared_ptr<nn::Module> model = make_model(options.workload, flops_per_example);
   optim::Adam optimizer(model->parameters(), {.lr = 1e-3});
@@ -165,7 +167,9 @@ WorkloadResult run_tiny(const WorkloadOptions& options) {
       ++steps;
     }
   }
-  WorkloadResult result{.workload = "tiny", .threads = options.threads};
+  WorkloadResult result;
+  result.workload = "tiny";
+  result.threads = options.threads;
   result.steps_per_second = static_cast<double>(steps) / seconds_since(start);
   // Per step, forward + both gradients of (2*8 + 8*8 + 8*1) multiply-adds on 10 examples.
   result.flops_per_epoch = 0;

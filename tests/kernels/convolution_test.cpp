@@ -212,6 +212,35 @@ TEST_P(PoolKernel, AdaptiveMatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Dtypes, PoolKernel, ::testing::Values(Dtype::float32, Dtype::float64),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
 
+// Kernel 2, stride 2 windows take a vectorized path: check it on widths around its 16 lanes, on
+// rows with padding between them, with ties (the first maximum wins) and NaN/-inf (the last NaN
+// wins, as in the general loop and PyTorch).
+TEST_P(PoolKernel, PairsMatchReferenceWithTiesAndNaN) {
+  const Dtype dtype = GetParam();
+  manual_seed(26);
+  for (int64_t in_w : {2, 3, 14, 15, 28, 31, 32, 34, 50}) {
+    for (int64_t in_h : {2, 5, 8}) {
+      SCOPED_TRACE("in " + std::to_string(in_h) + "x" + std::to_string(in_w));
+      // Few distinct values so that windows hold ties; a wider buffer narrowed to in_w + 1 columns
+      // gives rows that do not follow each other.
+      Tensor base = round(randn({3, 2, in_h, in_w + 3}, {.dtype = dtype}) * 1.5);
+      Tensor x = base.narrow(3, 1, in_w);
+      if (in_w >= 3) {
+        x.select(0, 1).select(0, 0).select(0, 0).fill_(std::nan(""));
+        x.select(0, 2).select(0, 1).select(0, in_h - 1).fill_(-INFINITY);
+        x.select(0, 0).select(0, 1).select(1, 2).fill_(std::nan(""));
+      }
+      auto rows = kernels::sliding_windows(in_h, in_h / 2, 2, 2, 0, true);
+      auto cols = kernels::sliding_windows(in_w, in_w / 2, 2, 2, 0, true);
+      auto [values, index] = kernels::max_pool2d(x, rows, cols);
+      auto [ref_values, ref_index] = kernels::reference::max_pool2d(x, 2, 2, 2, 2, 0, 0, false);
+      EXPECT_TRUE(equal(index, ref_index));
+      EXPECT_TRUE(equal(isnan(values), isnan(ref_values)));
+      EXPECT_TRUE(equal(where(isnan(values), 0, values), where(isnan(ref_values), 0, ref_values)));
+    }
+  }
+}
+
 // The backward kernels are the adjoints of the forward ones: <f(x), dy> = <x, f*(dy)>.
 TEST(PoolKernels, BackwardKernelsAreAdjoints) {
   manual_seed(25);

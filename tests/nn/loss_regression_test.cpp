@@ -159,5 +159,38 @@ TEST(RegressionLossErrors, ShapesDtypesAndOptions) {
   EXPECT_NEAR(F::mse_loss(values({1, 2}), tensor({1, 0}, {.dtype = int64})).item(), 2.0, 1e-15);
 }
 
+// mse_loss's one-pass path (contiguous same-shape float operands, mean or sum) against the
+// composite it replaces, which a strided operand with the same values takes: loss and both
+// gradients, odd sizes, both dtypes.
+TEST(MseLossFused, MatchesComposite) {
+  manual_seed(21);
+  for (Dtype dtype : {float32, float64}) {
+    const double tol = dtype == float32 ? 1e-5 : 1e-12;
+    for (const Shape& shape : std::vector<Shape>{{1}, {10, 1}, {7, 3}, {1001}}) {
+      for (Reduction r : {Reduction::mean, Reduction::sum}) {
+        Tensor x0 = randn(shape, {.dtype = dtype});
+        Tensor t0 = randn(shape, {.dtype = dtype});
+        // A strided copy of t0 (same values): the composite path.
+        Shape doubled = shape;
+        doubled.push_back(2);
+        Tensor t_strided = t0.unsqueeze(-1).expand(doubled).contiguous().select(-1, 0);
+        ASSERT_FALSE(t_strided.is_contiguous() && t0.numel() > 1);
+        std::vector<Tensor> results;
+        for (const Tensor& t : {t0, t_strided}) {
+          Tensor x = x0.clone().requires_grad_();
+          Tensor target = t.detach().requires_grad_();  // keeps t's layout
+          Tensor loss = F::mse_loss(x, target, {.reduction = r});
+          loss.backward(scalar_tensor(1.3, dtype));
+          results.insert(results.end(), {loss.detach(), x.grad(), target.grad()});
+        }
+        for (int i = 0; i < 3; ++i) {
+          EXPECT_TRUE(testing::tensors_close(results[i], results[i + 3], tol, tol))
+              << shape_string(shape) << " " << i;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cajal

@@ -1,7 +1,8 @@
 #pragma once
 // Fast convolution and pooling kernels (no autograd; src/ops/ builds the differentiable ops on
-// them). Convolutions run as im2col + gemm over chunks of the batch; pooling loops run in parallel
-// over the [N, C] planes. The specification is kernels/reference/convolution.h.
+// them). float32 convolutions run on oneDNN's primitives (kernels/onednn_convolution.h); the rest,
+// and whatever oneDNN declines, as im2col + gemm over chunks of the batch. Pooling loops run in
+// parallel over the [N, C] planes. The specification is kernels/reference/convolution.h.
 //
 // A convolution is one trilinear form T(x, w, y) = sum x[n, ci, ih, iw] * w[co, ci', kh, kw] *
 // y[n, co, oh, ow] over the index pairs the geometry connects; the three kernels below are its
@@ -34,7 +35,8 @@ struct Conv2dGeometry {
 };
 
 // How many elements of im2col buffer a chunk of the batch may use; a chunk holds at least one
-// image. Tests pass small values to exercise several chunks.
+// image. Tests pass small values to exercise several chunks; any value but the default keeps the
+// call on im2col + gemm, so those tests cover that path even for float32.
 inline constexpr int64_t default_chunk_elements = int64_t{1} << 22;
 
 // y = conv(x, w) + b. x: input_shape (any strides), w: weight_shape, b: [out_channels] or
@@ -47,6 +49,11 @@ Tensor conv2d_input_grad(const Tensor& dy, const Tensor& w, const Conv2dGeometry
 // The adjoint in w. x: input_shape, dy: output_shape -> dw: weight_shape.
 Tensor conv2d_weight_grad(const Tensor& x, const Tensor& dy, const Conv2dGeometry& g,
                           int64_t chunk_elements = default_chunk_elements);
+// The adjoints in w and in b (dy summed over N, OH, OW) together: oneDNN computes the second
+// while it streams dy for the first. Returns {dw, undefined} when that path declines (float64,
+// geometries oneDNN cannot take); the caller then sums dy itself.
+std::pair<Tensor, Tensor> conv2d_weight_bias_grad(const Tensor& x, const Tensor& dy,
+                                                  const Conv2dGeometry& g);
 
 // Pooling windows along one spatial dim: output i reads input [start[i], end[i]) (clipped to the
 // input, never empty) and, when averaging, divides by divisor[i] (the divisor of a 2-D window is

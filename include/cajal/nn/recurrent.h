@@ -222,6 +222,10 @@ class RecurrentBase : public Module {
     Tensor weight_ih, weight_hh, bias_ih, bias_hh;
   };
   const Weights& weights(int64_t layer, int64_t direction) const;
+  // The LSTM layers over x [T, N, in] with checked states [D*L, N, H] (or undefined) and the
+  // lengths of padded sequences (empty when none is padded).
+  RecurrentOutput forward_lstm(const Tensor& x, const Tensor& h0, const Tensor& c0,
+                               const std::vector<int64_t>& lengths, bool batched);
 
   RecurrentKind kind_;
   RecurrentConfig config_;

@@ -46,6 +46,12 @@ namespace detail {
 // Creates the state on the parameter's first update.
 void adam_update(Tensor param, const Tensor& grad, OrderedDict<Tensor>& state,
                  const AdamOptions& options, bool decoupled_weight_decay);
+// The same update as separate tensor ops: the path for layouts and dtypes the fused kernel
+// (kernels::adam_step) does not take, and the reference it is tested against. `step` is the
+// count after this update; max_exp_avg_sq is used only with amsgrad.
+void adam_update_composite(Tensor param, const Tensor& grad, Tensor exp_avg, Tensor exp_avg_sq,
+                           Tensor max_exp_avg_sq, double step, const AdamOptions& options,
+                           bool decoupled_weight_decay);
 std::vector<std::string> adam_state_keys(bool amsgrad);
 }  // namespace detail
 

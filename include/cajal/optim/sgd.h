@@ -40,6 +40,13 @@ struct SGDOptions {
   }
 };
 
+namespace detail {
+// One SGD update as separate tensor ops: the path for layouts and dtypes the fused kernel
+// (kernels::sgd_step) does not take, and the reference it is tested against.
+void sgd_update_composite(Tensor param, const Tensor& grad, OrderedDict<Tensor>& param_state,
+                          const SGDOptions& options);
+}  // namespace detail
+
 // State per parameter: "momentum_buffer" (like the parameter), once momentum is used.
 class SGD : public OptimizerBase<SGDOptions> {
  public:

@@ -3,15 +3,18 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <memory>
 
 #include "cajal/autograd/grad_mode.h"
 #include "cajal/autograd/node.h"
 #include "cajal/core/creation.h"
+#include "cajal/kernels/cross_entropy.h"
 #include "cajal/nn/functional/loss.h"
 #include "cajal/ops/activation.h"
 #include "cajal/ops/arithmetic.h"
 #include "cajal/ops/math.h"
 #include "cajal/ops/reduction.h"
+#include "cajal/ops/view.h"
 #include "loss_internal.h"
 
 namespace cajal::nn::functional {
@@ -88,6 +91,71 @@ Tensor logits_cross_entropy_elementwise(const Tensor& x, const Tensor& t,
   return (1.0 - t) * x - (1.0 + (pos_weight.to(x.dtype()) - 1.0) * t) * log_p;
 }
 
+// cross_entropy's gradient with respect to input [N, C] (class-index target [N]) written with
+// differentiable ops, for backward under create_graph (see kernels/cross_entropy.h for the
+// formula). `class_weight`: [C] in input's dtype or undefined.
+Tensor cross_entropy_composite_backward(const Tensor& dy, const Tensor& input, const Tensor& target,
+                                        const Tensor& class_weight,
+                                        const kernels::CrossEntropyArgs& args, double weight_sum) {
+  const int64_t rows = input.size(0);
+  const int64_t classes = input.size(1);
+  // Constants of the targets: one-hot rows, each row's weight and validity.
+  Tensor one_hot = zeros({rows, classes}, {.dtype = Dtype::float64});
+  Tensor row_weight = zeros({rows, 1}, {.dtype = Dtype::float64});
+  Tensor valid = zeros({rows, 1}, {.dtype = Dtype::float64});
+  const Tensor w64 = class_weight.defined() ? class_weight.detach().to(Dtype::float64).contiguous()
+                                            : ones({classes}, {.dtype = Dtype::float64});
+  const Tensor t = target.contiguous();
+  const int64_t* tp = t.data_ptr<int64_t>();
+  const double* wp = w64.data_ptr<double>();
+  double* hot = one_hot.data_ptr<double>();
+  double* rw = row_weight.data_ptr<double>();
+  double* vp = valid.data_ptr<double>();
+  for (int64_t i = 0; i < rows; ++i) {
+    if (tp[i] == args.ignore_index) continue;
+    hot[i * classes + tp[i]] = 1;
+    rw[i] = wp[tp[i]];
+    vp[i] = 1;
+  }
+  const Dtype dtype = input.dtype();
+  Tensor g = args.reduction == kernels::CrossEntropyReduction::none ? reshape(dy, {rows, 1}) : dy;
+  if (args.reduction == kernels::CrossEntropyReduction::mean) g = g / weight_sum;
+  Tensor p = softmax(input, 1);
+  const double e = args.label_smoothing;
+  Tensor d = (p - one_hot.to(dtype)) * row_weight.to(dtype);
+  if (e != 0) {
+    const double weight_total = sum(w64).item<double>();
+    Tensor uniform = (p * weight_total - reshape(w64, {1, classes}).to(dtype)) * valid.to(dtype);
+    d = d * (1 - e) + uniform * (e / classes);
+  }
+  return d * g;
+}
+
+// cross_entropy on the fused kernels: input [N, C], class-index target [N]. One node; its
+// backward runs the fused kernel, or under create_graph the composite backward above.
+Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& class_weight,
+                           const CrossEntropyLossOptions& options) {
+  kernels::CrossEntropyArgs args;
+  args.weight = class_weight;
+  args.ignore_index = options.ignore_index;
+  args.label_smoothing = options.label_smoothing;
+  args.reduction = options.reduction == Reduction::none  ? kernels::CrossEntropyReduction::none
+                   : options.reduction == Reduction::sum ? kernels::CrossEntropyReduction::sum
+                                                         : kernels::CrossEntropyReduction::mean;
+  auto forward = std::make_shared<kernels::CrossEntropyForward>(
+      kernels::cross_entropy_forward(input.detach(), target, args));
+  Tensor loss = forward->loss;
+  return autograd::record("cross_entropy", loss, {input},
+                          [input, target, args, forward](const Tensor& dy) -> autograd::grads {
+                            if (is_grad_enabled()) {
+                              return autograd::grads{cross_entropy_composite_backward(
+                                  dy, input, target, args.weight, args, forward->weight_sum)};
+                            }
+                            return autograd::grads{kernels::cross_entropy_backward(
+                                dy, input.detach(), target, *forward, args)};
+                          });
+}
+
 }  // namespace
 
 void CrossEntropyLossOptions::validate(std::string_view loss) const {
@@ -150,6 +218,18 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
   const int64_t classes = input.size(dim);
   detail::check_class_weight(options.weight, classes, kCrossEntropy, "weight");
   const double smoothing = options.label_smoothing;
+  const bool class_indices = target.defined() && !target.is_floating_point();
+  if (class_indices && options.reduction != Reduction::batchmean &&
+      !(options.weight.defined() && options.weight.requires_grad())) {
+    Tensor fused_weight;
+    if (options.weight.defined()) fused_weight = options.weight.detach().to(input.dtype());
+    if (kernels::cross_entropy_fusable(input, target, fused_weight)) {
+      detail::check_class_target(input, target, options.ignore_index, kCrossEntropy);
+      return fused_cross_entropy(input, target,
+                                 fused_weight.defined() ? fused_weight.contiguous() : fused_weight,
+                                 options);
+    }
+  }
   Tensor log_p = log_softmax(input, dim);
   Tensor class_weight;
   if (options.weight.defined()) {

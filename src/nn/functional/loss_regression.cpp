@@ -3,6 +3,10 @@
 
 #include <cmath>
 
+#include "cajal/autograd/grad_mode.h"
+#include "cajal/autograd/node.h"
+#include "cajal/core/creation.h"
+
 #include "cajal/nn/functional/loss.h"
 #include "cajal/ops/activation.h"
 #include "cajal/ops/arithmetic.h"
@@ -16,6 +20,55 @@ namespace {
 Tensor difference(const Tensor& input, const Tensor& target, std::string_view loss) {
   detail::check_input_and_target(input, target, loss);
   return input - detail::as_floating(target, input);
+}
+
+// mse_loss reduced to a scalar (mean or sum) in one pass, recorded as one node whose backward is
+// one pass too (2 g (input - target), and its negation for the target): the loss of small
+// regression networks, where each op's fixed cost counts. Same shape and float dtype, contiguous.
+bool mse_fusable(const Tensor& input, const Tensor& target, Reduction reduction) {
+  return (reduction == Reduction::mean || reduction == Reduction::sum) &&
+         (input.dtype() == Dtype::float32 || input.dtype() == Dtype::float64) &&
+         target.dtype() == input.dtype() && target.shape() == input.shape() &&
+         input.is_contiguous() && target.is_contiguous() && input.numel() > 0;
+}
+
+Tensor fused_mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  const int64_t count = input.numel();
+  const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(count) : 1.0;
+  Tensor loss = empty({}, input.dtype());
+  dispatch_floating(input.dtype(), "mse_loss", [&]<typename T>() {
+    const T* x = input.data_ptr<T>();
+    const T* t = target.data_ptr<T>();
+    double total = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      const double d = static_cast<double>(x[i]) - static_cast<double>(t[i]);
+      total += d * d;
+    }
+    *loss.data_ptr<T>() = static_cast<T>(total * scale);
+  });
+  return autograd::record("mse_loss", loss, {input, target},
+                          [input, target, scale](const Tensor& dy) -> autograd::grads {
+                            if (is_grad_enabled()) {  // create_graph: differentiable again
+                              Tensor dx = (input - target) * (dy * (2 * scale));
+                              return {dx, -dx};
+                            }
+                            Tensor dx = empty(input.shape(), input.dtype());
+                            Tensor dt = target.requires_grad() ? empty(input.shape(), input.dtype())
+                                                               : Tensor();
+                            dispatch_floating(input.dtype(), "mse_loss", [&]<typename T>() {
+                              const T g = static_cast<T>(2 * scale * dy.item<double>());
+                              const T* x = input.data_ptr<T>();
+                              const T* t = target.data_ptr<T>();
+                              T* dxp = dx.data_ptr<T>();
+                              for (int64_t i = 0; i < input.numel(); ++i)
+                                dxp[i] = g * (x[i] - t[i]);
+                              if (dt.defined()) {
+                                T* dtp = dt.data_ptr<T>();
+                                for (int64_t i = 0; i < input.numel(); ++i) dtp[i] = -dxp[i];
+                              }
+                            });
+                            return {input.requires_grad() ? dx : Tensor(), dt};
+                          });
 }
 
 }  // namespace
@@ -53,6 +106,10 @@ void QuantileLossOptions::validate(std::string_view loss) const {
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions& options) {
   options.validate();
+  if (input.defined() && target.defined() && mse_fusable(input, target, options.reduction)) {
+    detail::check_input_and_target(input, target, "mse_loss");
+    return fused_mse_loss(input, target, options.reduction);
+  }
   return detail::reduce(square(difference(input, target, "mse_loss")), options.reduction,
                         "mse_loss");
 }
