@@ -1,5 +1,6 @@
 #include "cajal/autograd/engine.h"
 
+#include <atomic>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -49,10 +50,25 @@ Tensor add_gradients(const Tensor& a, const Tensor& b) {
   return a + b;
 }
 
-void accumulate_leaf(TensorImpl& leaf, const Tensor& gradient, bool create_graph) {
+// Whether `gradient` can become a leaf's grad as it is: nobody else holds it or its data, and it
+// is a plain dense tensor (so later in-place updates of grad write only into grad).
+bool exclusively_owned(const Tensor& gradient) {
+  const TensorImpl& impl = *gradient.impl();
+  return gradient.impl_ptr().use_count() == 1 && impl.storage.use_count() == 1 &&
+         !impl.requires_grad && !impl.grad_fn && impl.offset == 0 && gradient.is_contiguous() &&
+         static_cast<size_t>(gradient.numel()) * gradient.element_size() == impl.storage->bytes();
+}
+
+void accumulate_leaf(TensorImpl& leaf, Tensor gradient, bool create_graph) {
   if (!leaf.grad.defined()) {
     // Our own copy: later in-place updates of grad must not write into another tensor.
-    leaf.grad = create_graph ? gradient : gradient.detach().clone();
+    if (create_graph) {
+      leaf.grad = std::move(gradient);
+    } else if (exclusively_owned(gradient)) {
+      leaf.grad = std::move(gradient);
+    } else {
+      leaf.grad = gradient.detach().clone();
+    }
   } else if (create_graph || leaf.grad.requires_grad()) {
     leaf.grad = leaf.grad + gradient;
   } else {
@@ -83,8 +99,19 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
                      std::to_string(outputs.size()) + " outputs");
   }
 
-  // Seeds.
-  std::unordered_map<Node*, Tensor> pending;
+  // Seeds. Per-pass bookkeeping lives in the nodes (Node::Pass), tagged with this pass's number.
+  static std::atomic<uint64_t> next_run{1};
+  const uint64_t run = next_run.fetch_add(1, std::memory_order_relaxed);
+  std::vector<Node*> reached;  // every node of this pass, for cleanup on error
+  auto reach = [&](Node* node) {
+    Node::Pass& pass = node->pass();
+    if (pass.run == run) return false;
+    pass.run = run;
+    pass.dependencies = 0;
+    pass.gradient = Tensor();
+    reached.push_back(node);
+    return true;
+  };
   std::vector<Node*> roots;
   std::vector<std::shared_ptr<Node>> keep_alive;
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -120,40 +147,46 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     }
     Node* node = out.grad_fn().get();
     keep_alive.push_back(out.grad_fn());
-    if (!pending.count(node)) roots.push_back(node);
-    pending[node] = add_gradients(pending[node], seed);
+    if (reach(node)) roots.push_back(node);
+    node->pass().gradient = add_gradients(node->pass().gradient, seed);
   }
 
-  // Count, for every node reachable from the roots, how many edges lead into it (iterative DFS).
-  std::unordered_map<Node*, int64_t> dependencies;
-  {
-    std::unordered_set<Node*> seen(roots.begin(), roots.end());
-    std::vector<Node*> stack(roots.begin(), roots.end());
-    while (!stack.empty()) {
-      Node* node = stack.back();
-      stack.pop_back();
-      for (const Node::Edge& edge : node->edges()) {
-        if (!edge.node) continue;
-        Node* next = edge.node.get();
-        ++dependencies[next];
-        if (seen.insert(next).second) stack.push_back(next);
+  auto forget = [&] {
+    for (Node* node : reached) {
+      node->pass().gradient = Tensor();
+      node->pass().run = 0;
+    }
+  };
+
+  bool previous_mode = is_grad_enabled();
+  try {
+    // Count, for every node reachable from the roots, how many edges lead into it (iterative
+    // DFS).
+    {
+      std::vector<Node*> stack(roots.begin(), roots.end());
+      while (!stack.empty()) {
+        Node* node = stack.back();
+        stack.pop_back();
+        for (const Node::Edge& edge : node->edges()) {
+          if (!edge.node) continue;
+          Node* next = edge.node.get();
+          if (reach(next)) stack.push_back(next);
+          ++next->pass().dependencies;
+        }
       }
     }
-  }
 
-  // Kahn's algorithm: a node runs once every node feeding it has run.
-  std::vector<Node*> ready;
-  for (Node* root : roots) {
-    if (dependencies[root] == 0) ready.push_back(root);
-  }
-  bool previous_mode = is_grad_enabled();
-  set_grad_enabled(create_graph);
-  try {
+    // Kahn's algorithm: a node runs once every node feeding it has run.
+    std::vector<Node*> ready;
+    for (Node* root : roots) {
+      if (root->pass().dependencies == 0) ready.push_back(root);
+    }
+    set_grad_enabled(create_graph);
     while (!ready.empty()) {
       Node* node = ready.back();
       ready.pop_back();
-      Tensor gradient = std::move(pending[node]);
-      pending.erase(node);
+      Tensor gradient = std::move(node->pass().gradient);
+      node->pass().gradient = Tensor();
       if (target.active()) {
         auto it = target.nodes.find(node);
         if (it != target.nodes.end()) {
@@ -166,17 +199,20 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       } else {
         input_grads.resize(node->edges().size());
       }
+      gradient = Tensor();
       const auto& edges = node->edges();
       for (size_t i = 0; i < edges.size(); ++i) {
         const Node::Edge& edge = edges[i];
-        const Tensor& g = input_grads[i];
+        Tensor g = std::move(input_grads[i]);
         if (edge.node) {
           Node* next = edge.node.get();
+          Node::Pass& pass = next->pass();
           if (g.defined())
-            pending[next] = add_gradients(pending[next], fit_to_edge(g, edge, *node));
-          if (--dependencies[next] == 0) ready.push_back(next);
+            pass.gradient = add_gradients(pass.gradient, fit_to_edge(g, edge, *node));
+          if (--pass.dependencies == 0) ready.push_back(next);
         } else if (edge.leaf && g.defined()) {
           Tensor fitted = fit_to_edge(g, edge, *node);
+          g = Tensor();
           if (target.active()) {
             auto it = target.leaves.find(edge.leaf.get());
             if (it != target.leaves.end()) {
@@ -184,7 +220,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
                   add_gradients((*target.captured)[it->second], fitted);
             }
           } else {
-            accumulate_leaf(*edge.leaf, fitted, create_graph);
+            accumulate_leaf(*edge.leaf, std::move(fitted), create_graph);
           }
         }
       }
@@ -192,9 +228,11 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     }
   } catch (...) {
     set_grad_enabled(previous_mode);
+    forget();
     throw;
   }
   set_grad_enabled(previous_mode);
+  forget();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "cajal/autograd/engine.h"
 #include "cajal/autograd/grad_mode.h"
 #include "cajal/autograd/node.h"
+#include "cajal/core/pool.h"
 #include "cajal/kernels/elementwise.h"
 
 namespace cajal {
@@ -13,16 +14,27 @@ Tensor empty(const Shape& shape, Dtype dtype) {
   for (int64_t d : shape) {
     if (d < 0) throw ShapeError("empty: negative dimension in shape " + shape_string(shape));
   }
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(shape_numel(shape) * element_size(dtype));
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
+  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(),
+                                                shape_numel(shape) * element_size(dtype));
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }
 
+Tensor make_view(const Tensor& base, Shape&& shape, Shape&& strides, int64_t offset) {
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
+  impl->storage = base.storage();
+  impl->shape = std::move(shape);
+  impl->strides = std::move(strides);
+  impl->offset = offset;
+  impl->dtype = base.dtype();
+  return Tensor(std::move(impl));
+}
+
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->storage = base.storage();
   impl->shape = shape;
   impl->strides = strides;

@@ -24,9 +24,11 @@ void copy(const Tensor& source, const Tensor& dest) {
     dispatch(source.dtype(), [&]<typename From>() {
       To* d = dest.data_ptr<To>();
       const From* s = source.data_ptr<From>();
-      Shape ss = broadcast_strides(source.shape(), source.strides(), dest.shape());
+      std::array<int64_t, detail::kStackRank> buffer;
+      Shape fallback;
+      const int64_t* ss = detail::read_strides(source, dest.shape(), buffer, fallback);
       for_each_row<2>(
-          dest.shape(), {dest.strides(), ss},
+          dest.dim(), dest.shape().data(), {dest.strides().data(), ss},
           [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step, int64_t n) {
             for (int64_t j = 0; j < n; ++j) {
               d[at[0] + j * step[0]] = convert_element<To>(s[at[1] + j * step[1]]);

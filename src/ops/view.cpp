@@ -89,6 +89,17 @@ Tensor slice_backward(const Tensor& dy, const Shape& shape, int64_t dim, int64_t
 
 }  // namespace
 
+namespace {
+// view's body once the target shape is resolved and known to be viewable with `strides`.
+Tensor view_as(const Tensor& x, Shape target, Shape strides) {
+  Tensor y = make_view(x, std::move(target), std::move(strides), x.storage_offset());
+  if (!autograd::needs_recording(&x, 1)) return y;
+  return autograd::record("view", y, {x}, [input_shape = x.shape()](const Tensor& dy) {
+    return grads{reshape(dy, input_shape)};
+  });
+}
+}  // namespace
+
 Tensor view(const Tensor& x, const Shape& shape) {
   Shape target = infer_shape(shape, x.numel(), "view");
   auto strides = view_strides(x.shape(), x.strides(), target);
@@ -99,15 +110,14 @@ Tensor view(const Tensor& x, const Shape& shape) {
                      shape_string(x.shape()) + ", strides " + shape_string(x.strides()) +
                      "); use reshape, which copies when needed");
   }
-  Tensor y = make_view(x, target, *strides, x.storage_offset());
-  Shape input_shape = x.shape();
-  return autograd::record(
-      "view", y, {x}, [input_shape](const Tensor& dy) { return grads{reshape(dy, input_shape)}; });
+  return view_as(x, std::move(target), std::move(*strides));
 }
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   Shape target = infer_shape(shape, x.numel(), "reshape");
-  if (view_strides(x.shape(), x.strides(), target)) return view(x, target);
+  if (auto strides = view_strides(x.shape(), x.strides(), target)) {
+    return view_as(x, std::move(target), std::move(*strides));
+  }
   return view(contiguous(x), target);
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
 
 #include "cajal/cajal.h"
 
@@ -315,6 +316,53 @@ TEST(Gradcheck, RejectsFloat32Inputs) {
   Tensor x = ones({2}, {.requires_grad = true});
   EXPECT_THROW(autograd::gradcheck([](const std::vector<Tensor>& in) { return in[0]; }, {x}),
                ValueError);
+}
+
+// A gradient the engine produced and nobody else holds becomes grad() without a copy; one that
+// is shared (here the same tensor flows to both inputs of add) is copied, so the two grads never
+// alias.
+TEST(Backward, LeafGradientsNeverAliasEachOther) {
+  Tensor a = tensor({1, 2}, {.dtype = Dtype::float64, .requires_grad = true});
+  Tensor b = tensor({3, 4}, {.dtype = Dtype::float64, .requires_grad = true});
+  sum((a + b) * 2).backward();
+  EXPECT_NE(a.grad().storage(), b.grad().storage());
+  {
+    no_grad guard;
+    a.grad().add_(ones({2}, {.dtype = Dtype::float64}));
+  }
+  EXPECT_EQ(to_vector<double>(a.grad()), (std::vector<double>{3, 3}));
+  EXPECT_EQ(to_vector<double>(b.grad()), (std::vector<double>{2, 2}));
+  // A user's seed is never adopted either.
+  Tensor c = tensor({1, 2}, {.dtype = Dtype::float64, .requires_grad = true});
+  Tensor seed = tensor({5, 6}, {.dtype = Dtype::float64});
+  c.view({2}).backward(seed);
+  EXPECT_NE(c.grad().storage(), seed.storage());
+  EXPECT_EQ(to_vector<double>(c.grad()), (std::vector<double>{5, 6}));
+}
+
+// Per-pass bookkeeping lives in the nodes: a failed pass must leave nothing behind that a later
+// pass through the same nodes would pick up.
+TEST(Backward, AFailedPassLeavesNoStaleGradients) {
+  Tensor x = tensor({1, 2}, {.dtype = Dtype::float64, .requires_grad = true});
+  Tensor h = x * 3;
+  Tensor bad = autograd::record("broken", h.detach() * 2, {h}, [](const Tensor& dy) {
+    return grads{dy, dy};
+  });
+  Tensor total = sum(h) + sum(bad);
+  EXPECT_THROW(total.backward({.retain_graph = true}), Error);
+  x.set_grad(Tensor());
+  sum(h).backward();
+  EXPECT_EQ(to_vector<double>(x.grad()), (std::vector<double>{3, 3}));
+}
+
+TEST(Backward, NodesAndTensorsFreedOnAnotherThread) {
+  Tensor x = tensor({1, 2}, {.requires_grad = true});
+  Tensor y;
+  std::thread worker([&] { y = sum(tanh(x * 2)); });
+  worker.join();
+  y.backward();
+  EXPECT_TRUE(x.grad().defined());
+  y = Tensor();
 }
 
 }  // namespace

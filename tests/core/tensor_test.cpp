@@ -360,6 +360,28 @@ TEST(Random, MultinomialDrawsInProportionToTheWeights) {
   EXPECT_THROW(multinomial(tensor({1, std::nan("")}), 1), ValueError);
 }
 
+// Elementwise loops collapse dims on the stack up to 8 dims and through collapse_dims beyond:
+// both give what the same op gives on the data reshaped to 2-D.
+TEST(Elementwise, HighRankBroadcastAndTransposedOperands) {
+  for (int64_t rank : {2, 8, 9, 11}) {
+    Shape shape(rank, 1);
+    shape[0] = 3;
+    shape[rank - 1] = 5;
+    Tensor a = arange(15, {.dtype = Dtype::float64}).reshape({5, 3}).t().reshape(shape);
+    Shape row(rank, 1);
+    row[rank - 1] = 5;
+    Tensor b = arange(5, {.dtype = Dtype::float64}).reshape(row);
+    Tensor flat = (a + b * 10).reshape({3, 5});
+    Tensor a2 = arange(15, {.dtype = Dtype::float64}).reshape({5, 3}).t();
+    Tensor expected = a2 + arange(5, {.dtype = Dtype::float64}).reshape({1, 5}) * 10;
+    EXPECT_EQ(to_vector<double>(flat), to_vector<double>(expected)) << "rank " << rank;
+    Tensor copied = empty(shape, Dtype::float32);
+    copied.copy_(a.transpose(0, rank - 1).transpose(0, rank - 1));
+    EXPECT_EQ(to_vector<float>(copied.reshape({3, 5})),
+              to_vector<float>(a2.contiguous().to(Dtype::float32)));
+  }
+}
+
 TEST(Threads, SetAndGet) {
   int before = get_num_threads();
   set_num_threads(1);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "cajal/autograd/grad_mode.h"
+#include "cajal/core/pool.h"
 #include "cajal/core/tensor.h"
 
 namespace cajal::autograd {
@@ -49,7 +50,7 @@ class Node : public std::enable_shared_from_this<Node> {
   };
 
   Node(std::string name, BackwardFunction backward, std::vector<Edge> edges, Tensor saved_output);
-  ~Node();
+  virtual ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -60,7 +61,27 @@ class Node : public std::enable_shared_from_this<Node> {
   grads apply(const Tensor& grad_output, bool create_graph);
   // Frees the backward function and what it saved (after a backward pass without retain_graph).
   void release();
-  bool released() const { return !backward_; }
+  bool released() const { return released_; }
+
+  // Bookkeeping of the backward pass that is running through this node (engine.cpp): stored here
+  // rather than in hash maps, so a pass costs no allocation per node. `run` says which pass the
+  // other fields belong to.
+  struct Pass {
+    uint64_t run = 0;
+    int64_t dependencies = 0;
+    Tensor gradient;
+  };
+  Pass& pass() { return pass_; }
+
+ protected:
+  // For nodes that hold their backward function inline (record); they override the two below.
+  Node(const char* name, std::vector<Edge> edges, Tensor saved_output);
+  virtual grads invoke(const Tensor& grad_output, const Tensor& output);
+  // Destroys the backward function (release); `defer`: hand it to the deferred-deletion list
+  // instead (from the destructor, so a long chain is not destroyed recursively).
+  virtual void drop_function(bool defer);
+  // The deferred-deletion list of this thread takes ownership of `function`.
+  static void defer_destruction(BackwardFunction function);
 
  private:
   std::string name_;
@@ -70,10 +91,13 @@ class Node : public std::enable_shared_from_this<Node> {
   // read the output, so intermediate results are freed as soon as the next op is done with them.
   Tensor saved_output_;
   int64_t output_version_ = 0;
+  bool released_ = false;
+  Pass pass_;
 };
 
 // Whether an op on these inputs must be recorded: grad mode on and some input requires grad.
 bool needs_recording(const std::vector<Tensor>& inputs);
+bool needs_recording(const Tensor* inputs, size_t count);
 
 // Attaches `output` to the graph as the result of op `name` on `inputs` and returns it. Returns
 // `output` unchanged when nothing needs recording. `backward` takes (grad_output) or
@@ -83,18 +107,86 @@ bool needs_recording(const std::vector<Tensor>& inputs);
 Tensor record_node(const char* name, const Tensor& output, const std::vector<Tensor>& inputs,
                    BackwardFunction backward, bool uses_output = true);
 
+namespace detail {
+
+// The edges of a node whose op read `inputs`.
+std::vector<Node::Edge> make_edges(const Tensor* inputs, size_t count);
+// What the node keeps of the output: the output without its grad_fn, or nothing.
+Tensor saved_output(const Tensor& output, bool uses_output);
+// `output` as the result of `node`.
+Tensor attach(const Tensor& output, std::shared_ptr<Node> node, bool uses_output);
+
+// A node holding its backward function in the same block as itself (one allocation per op
+// instead of three: node, std::function closure, control block).
+template <typename Fn>
+class InlineNode final : public Node {
+ public:
+  InlineNode(const char* name, std::vector<Edge> edges, Tensor saved, Fn&& fn)
+      : Node(name, std::move(edges), std::move(saved)), fn_(std::move(fn)), engaged_(true) {}
+  InlineNode(const char* name, std::vector<Edge> edges, Tensor saved, const Fn& fn)
+      : Node(name, std::move(edges), std::move(saved)), fn_(fn), engaged_(true) {}
+  ~InlineNode() override { drop_function(/*defer=*/true); }
+
+ protected:
+  grads invoke(const Tensor& grad_output, const Tensor& output) override {
+    if constexpr (std::is_invocable_v<Fn&, const Tensor&, const Tensor&>) {
+      return fn_(grad_output, output);
+    } else {
+      return fn_(grad_output);
+    }
+  }
+  void drop_function(bool defer) override {
+    if (!engaged_) return;
+    engaged_ = false;
+    if (defer) {
+      // What the closure captured may own further nodes: let the outermost destructor free it.
+      if constexpr (std::is_copy_constructible_v<Fn>) {
+        if constexpr (std::is_invocable_v<Fn&, const Tensor&, const Tensor&>) {
+          defer_destruction(BackwardFunction(std::move(fn_)));
+        } else {
+          defer_destruction(
+              [f = std::move(fn_)](const Tensor& dy, const Tensor&) { return f(dy); });
+        }
+      }
+    }
+    fn_.~Fn();
+  }
+
+ private:
+  union {
+    Fn fn_;
+  };
+  bool engaged_;
+};
+
+template <typename Fn>
+Tensor record_inline(const char* name, const Tensor& output, const Tensor* inputs, size_t count,
+                     Fn&& backward) {
+  using F = std::decay_t<Fn>;
+  constexpr bool uses_output = std::is_invocable_v<F&, const Tensor&, const Tensor&>;
+  auto node = std::allocate_shared<InlineNode<F>>(
+      cajal::detail::PoolAllocator<InlineNode<F>>(), name, make_edges(inputs, count),
+      saved_output(output, uses_output), std::forward<Fn>(backward));
+  return attach(output, std::move(node), uses_output);
+}
+
+}  // namespace detail
+
 template <typename Fn>
 Tensor record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs,
               Fn&& backward) {
-  if (!needs_recording(inputs)) return output;
-  if constexpr (std::is_invocable_v<Fn, const Tensor&, const Tensor&>) {
-    return record_node(name, output, inputs, BackwardFunction(std::forward<Fn>(backward)));
-  } else {
-    return record_node(
-        name, output, inputs,
-        [fn = std::forward<Fn>(backward)](const Tensor& dy, const Tensor&) { return fn(dy); },
-        /*uses_output=*/false);
-  }
+  if (!needs_recording(inputs.data(), inputs.size())) return output;
+  return detail::record_inline(name, output, inputs.data(), inputs.size(),
+                               std::forward<Fn>(backward));
+}
+
+// The same for a braced list of inputs, without building a vector.
+template <typename Fn>
+Tensor record(const char* name, const Tensor& output, std::initializer_list<Tensor> inputs,
+              Fn&& backward) {
+  if (!needs_recording(inputs.begin(), inputs.size())) return output;
+  return detail::record_inline(name, output, inputs.begin(), inputs.size(),
+                               std::forward<Fn>(backward));
 }
 
 }  // namespace cajal::autograd

@@ -201,6 +201,7 @@ std::string to_string(const Tensor& tensor);
 Tensor empty(const Shape& shape, Dtype dtype = Dtype::float32);
 // A tensor viewing `storage` with the given geometry (no copy).
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset);
+Tensor make_view(const Tensor& base, Shape&& shape, Shape&& strides, int64_t offset);
 
 template <typename T>
 T* Tensor::data_ptr() const {

@@ -8,13 +8,33 @@
 
 namespace cajal::kernels {
 
+namespace detail {
+// The strides that read x as if it had `target`'s shape (0 on broadcast dims), as
+// broadcast_strides computes them, but without allocating: x's own strides when the shapes match,
+// otherwise written into `buffer` (or `fallback` past kStackRank dims).
+inline const int64_t* read_strides(const Tensor& x, const Shape& target,
+                                   std::array<int64_t, kStackRank>& buffer, Shape& fallback) {
+  const Shape& shape = x.shape();
+  if (shape == target) return x.strides().data();
+  if (target.size() > kStackRank || shape.size() > target.size()) {
+    fallback = broadcast_strides(shape, x.strides(), target);
+    return fallback.data();
+  }
+  const Shape& strides = x.strides();
+  const size_t lead = target.size() - shape.size();
+  for (size_t i = 0; i < lead; ++i) buffer[i] = 0;
+  for (size_t i = 0; i < shape.size(); ++i) buffer[lead + i] = shape[i] == 1 ? 0 : strides[i];
+  return buffer.data();
+}
+}  // namespace detail
+
 // out[i] = f(x[i]); out and x have the same shape, any strides.
 template <typename Out, typename In, typename F>
 void map(const Tensor& x, const Tensor& out, F f) {
   const In* xp = x.data_ptr<In>();
   Out* op = out.data_ptr<Out>();
   for_each_row<2>(
-      out.shape(), {out.strides(), x.strides()},
+      out.dim(), out.shape().data(), {out.strides().data(), x.strides().data()},
       [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step, int64_t n) {
         Out* o = op + at[0];
         const In* a = xp + at[1];
@@ -37,7 +57,7 @@ void map_lanes(const Tensor& x, const Tensor& out, F f) {
   const T* xp = x.data_ptr<T>();
   T* op = out.data_ptr<T>();
   for_each_row<2>(
-      out.shape(), {out.strides(), x.strides()},
+      out.dim(), out.shape().data(), {out.strides().data(), x.strides().data()},
       [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step, int64_t n) {
         T* o = op + at[0];
         const T* a = xp + at[1];
@@ -59,10 +79,12 @@ void map2(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
   const A* ap = a.data_ptr<A>();
   const B* bp = b.data_ptr<B>();
   Out* op = out.data_ptr<Out>();
-  Shape sa = broadcast_strides(a.shape(), a.strides(), out.shape());
-  Shape sb = broadcast_strides(b.shape(), b.strides(), out.shape());
+  std::array<int64_t, detail::kStackRank> buffer_a, buffer_b;
+  Shape fallback_a, fallback_b;
+  const int64_t* sa = detail::read_strides(a, out.shape(), buffer_a, fallback_a);
+  const int64_t* sb = detail::read_strides(b, out.shape(), buffer_b, fallback_b);
   for_each_row<3>(
-      out.shape(), {out.strides(), sa, sb},
+      out.dim(), out.shape().data(), {out.strides().data(), sa, sb},
       [&](const std::array<int64_t, 3>& at, const std::array<int64_t, 3>& step, int64_t n) {
         Out* o = op + at[0];
         const A* x = ap + at[1];
@@ -88,11 +110,13 @@ void map3(const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out, 
   const B* bp = b.data_ptr<B>();
   const C* cp = c.data_ptr<C>();
   Out* op = out.data_ptr<Out>();
-  Shape sa = broadcast_strides(a.shape(), a.strides(), out.shape());
-  Shape sb = broadcast_strides(b.shape(), b.strides(), out.shape());
-  Shape sc = broadcast_strides(c.shape(), c.strides(), out.shape());
+  std::array<int64_t, detail::kStackRank> buffer_a, buffer_b, buffer_c;
+  Shape fallback_a, fallback_b, fallback_c;
+  const int64_t* sa = detail::read_strides(a, out.shape(), buffer_a, fallback_a);
+  const int64_t* sb = detail::read_strides(b, out.shape(), buffer_b, fallback_b);
+  const int64_t* sc = detail::read_strides(c, out.shape(), buffer_c, fallback_c);
   for_each_row<4>(
-      out.shape(), {out.strides(), sa, sb, sc},
+      out.dim(), out.shape().data(), {out.strides().data(), sa, sb, sc},
       [&](const std::array<int64_t, 4>& at, const std::array<int64_t, 4>& step, int64_t n) {
         for (int64_t j = 0; j < n; ++j) {
           op[at[0] + j * step[0]] =

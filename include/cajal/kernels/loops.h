@@ -63,17 +63,27 @@ Collapsed<N> collapse_dims(const Shape& shape, const std::array<Shape, N>& strid
 // Threading of for_each_row: `serial` for loops whose rows may write the same elements (scatter).
 enum class Threading { parallel, serial };
 
+namespace detail {
+
+// Rank up to which for_each_row collapses dims in arrays on the stack (no allocation per call;
+// small ops are dominated by such overhead). Higher ranks take collapse_dims.
+inline constexpr size_t kStackRank = 8;
+
+// A collapsed geometry seen through pointers: either stack arrays or a Collapsed's vectors.
+template <size_t N>
+struct RowGeometry {
+  int64_t rank;
+  const int64_t* shape;
+  std::array<const int64_t*, N> strides;
+};
+
 template <size_t N, typename Body>
-void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, Body&& body,
-                  Threading threading = Threading::parallel) {
-  int64_t numel = shape_numel(shape);
-  if (numel == 0) return;
-  Collapsed<N> c = collapse_dims(shape, strides);
-  const int64_t rank = static_cast<int64_t>(c.shape.size());
-  const int64_t count = c.shape.back();
+void run_rows(const RowGeometry<N>& c, int64_t numel, Body& body, Threading threading) {
+  const int64_t rank = c.rank;
+  const int64_t count = c.shape[rank - 1];
   const int64_t rows = numel / count;
   std::array<int64_t, N> inner;
-  for (size_t k = 0; k < N; ++k) inner[k] = c.strides[k].back();
+  for (size_t k = 0; k < N; ++k) inner[k] = c.strides[k][rank - 1];
   const bool parallel = threading == Threading::parallel && numel >= parallel_grain &&
                         omp_get_max_threads() > 1 && !omp_in_parallel();
 
@@ -112,6 +122,73 @@ void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, Body&
   } else {
     for (int64_t row = 0; row < rows; ++row) run_row(row);
   }
+}
+
+}  // namespace detail
+
+// for_each_row with the operands' strides given as pointers to `rank` elements each (no Shape
+// copies); what the elementwise kernels call.
+template <size_t N, typename Body>
+void for_each_row(int64_t rank, const int64_t* shape, const std::array<const int64_t*, N>& strides,
+                  Body&& body, Threading threading = Threading::parallel) {
+  int64_t numel = 1;
+  for (int64_t d = 0; d < rank; ++d) numel *= shape[d];
+  if (numel == 0) return;
+  if (rank > static_cast<int64_t>(detail::kStackRank)) {
+    Shape full(shape, shape + rank);
+    std::array<Shape, N> full_strides;
+    for (size_t k = 0; k < N; ++k) full_strides[k].assign(strides[k], strides[k] + rank);
+    Collapsed<N> c = collapse_dims(full, full_strides);
+    detail::RowGeometry<N> g{static_cast<int64_t>(c.shape.size()), c.shape.data(), {}};
+    for (size_t k = 0; k < N; ++k) g.strides[k] = c.strides[k].data();
+    detail::run_rows(g, numel, body, threading);
+    return;
+  }
+  // Drop size-1 dims and merge, from the innermost dim outwards, dims contiguous for every
+  // operand, as collapse_dims does; built reversed into stack arrays.
+  constexpr size_t R = detail::kStackRank;
+  std::array<int64_t, R> rshape;
+  std::array<std::array<int64_t, R>, N> rstrides;
+  int64_t kept = 0;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    if (shape[d] == 1) continue;
+    if (kept > 0) {
+      bool mergeable = true;
+      for (size_t k = 0; k < N; ++k) {
+        if (strides[k][d] != rstrides[k][kept - 1] * rshape[kept - 1]) mergeable = false;
+      }
+      if (mergeable) {
+        rshape[kept - 1] *= shape[d];
+        continue;
+      }
+    }
+    rshape[kept] = shape[d];
+    for (size_t k = 0; k < N; ++k) rstrides[k][kept] = strides[k][d];
+    ++kept;
+  }
+  if (kept == 0) {
+    rshape[0] = 1;
+    for (size_t k = 0; k < N; ++k) rstrides[k][0] = 0;
+    kept = 1;
+  }
+  std::array<int64_t, R> cshape;
+  std::array<std::array<int64_t, R>, N> cstrides;
+  for (int64_t d = 0; d < kept; ++d) {
+    cshape[d] = rshape[kept - 1 - d];
+    for (size_t k = 0; k < N; ++k) cstrides[k][d] = rstrides[k][kept - 1 - d];
+  }
+  detail::RowGeometry<N> g{kept, cshape.data(), {}};
+  for (size_t k = 0; k < N; ++k) g.strides[k] = cstrides[k].data();
+  detail::run_rows(g, numel, body, threading);
+}
+
+template <size_t N, typename Body>
+void for_each_row(const Shape& shape, const std::array<Shape, N>& strides, Body&& body,
+                  Threading threading = Threading::parallel) {
+  std::array<const int64_t*, N> pointers;
+  for (size_t k = 0; k < N; ++k) pointers[k] = strides[k].data();
+  for_each_row<N>(static_cast<int64_t>(shape.size()), shape.data(), pointers,
+                  std::forward<Body>(body), threading);
 }
 
 }  // namespace cajal::kernels
