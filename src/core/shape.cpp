@@ -43,6 +43,7 @@ int64_t normalize_dim(int64_t dim, int64_t rank, std::string_view op) {
 }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
+  if (a == b) return a;  // the common case: same-shape operands
   size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
   for (size_t i = 0; i < rank; ++i) {

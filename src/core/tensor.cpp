@@ -11,14 +11,21 @@
 namespace cajal {
 
 Tensor empty(const Shape& shape, Dtype dtype) {
-  for (int64_t d : shape) {
-    if (d < 0) throw ShapeError("empty: negative dimension in shape " + shape_string(shape));
-  }
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
-  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(),
-                                                shape_numel(shape) * element_size(dtype));
+  // Strides and the element count in one pass (contiguous_strides' rule: size-0 dims count as 1).
+  const size_t rank = shape.size();
+  impl->strides.resize(rank);
+  int64_t numel = 1, stride = 1;
+  for (size_t i = rank; i-- > 0;) {
+    const int64_t d = shape[i];
+    if (d < 0) throw ShapeError("empty: negative dimension in shape " + shape_string(shape));
+    impl->strides[i] = stride;
+    stride *= d > 0 ? d : 1;
+    numel *= d;
+  }
+  impl->storage =
+      std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), numel * element_size(dtype));
   impl->shape = shape;
-  impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }
@@ -56,8 +63,31 @@ int64_t Tensor::numel() const { return shape_numel(checked().shape); }
 int64_t Tensor::storage_offset() const { return checked().offset; }
 const std::shared_ptr<Storage>& Tensor::storage() const { return checked().storage; }
 
-int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[normalize_dim(d, dim(), "stride")]; }
+// In-range dims skip normalize_dim's call: layers ask for sizes many times per op.
+int64_t Tensor::size(int64_t d) const {
+  const Shape& s = checked().shape;
+  const int64_t rank = static_cast<int64_t>(s.size());
+  if (d >= 0 && d < rank) return s[d];
+  if (d < 0 && d >= -rank) return s[d + rank];
+  if (rank == 0) {
+    // normalize_dim lets reductions name dim 0 or -1 of a 0-dim tensor; a 0-dim tensor has no
+    // size to return.
+    throw IndexError("size(" + std::to_string(d) + "): the tensor has no dimensions");
+  }
+  return s[normalize_dim(d, rank, "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  const Shape& s = checked().strides;
+  const int64_t rank = static_cast<int64_t>(s.size());
+  if (d >= 0 && d < rank) return s[d];
+  if (d < 0 && d >= -rank) return s[d + rank];
+  if (rank == 0) {
+    // normalize_dim lets reductions name dim 0 or -1 of a 0-dim tensor; a 0-dim tensor has no
+    // stride to return.
+    throw IndexError("stride(" + std::to_string(d) + "): the tensor has no dimensions");
+  }
+  return s[normalize_dim(d, rank, "stride")];
+}
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& self = checked();

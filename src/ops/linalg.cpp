@@ -317,6 +317,14 @@ autograd::grads linear_backward_kernel(const Tensor& dy, const Tensor& rows, con
   return g;
 }
 
+// linear's [N, out] result in the input's leading shape.
+Tensor finish_linear(const Tensor& x, Tensor y, int64_t out) {
+  if (x.dim() == 2) return y;
+  Shape out_shape = x.shape();
+  out_shape.back() = out;
+  return reshape(y, out_shape);
+}
+
 }  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
@@ -342,7 +350,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     throw ShapeError("linear: bias " + shape_string(bias.shape()) + " does not match weight " +
                      shape_string(weight.shape()) + " (expected [" + std::to_string(out) + "])");
   }
-  Tensor rows = reshape(to_dtype(x, dtype), {leading_numel(x.shape()), in});  // [N, in]
+  // A 2-D input already is the [N, in] rows: no view (and no view node) in between.
+  Tensor rows = x.dim() == 2 ? to_dtype(x, dtype)
+                             : reshape(to_dtype(x, dtype), {leading_numel(x.shape()), in});
   Tensor w = to_dtype(weight, dtype);
   Tensor b = bias.defined() ? to_dtype(bias, dtype) : Tensor();
   const int64_t n = rows.size(0);
@@ -353,27 +363,27 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor wt = make_view(w, {in, out}, {w.stride(1), w.stride(0)}, w.storage_offset());
   product_into(rows, wt, y, {}, b.defined() ? 1.0 : 0.0);
 
-  std::vector<Tensor> inputs{rows, w};
-  if (b.defined()) inputs.push_back(b);
-  y = autograd::record("linear", y, inputs, [rows, w, b](const Tensor& dy) {
-    // Without create_graph (grad mode is on during backward exactly then), straight on gemm:
-    // a few small ops fewer per layer, which is what small networks pay for.
-    if (!is_grad_enabled() && dy.dtype() == w.dtype() && dy.dim() == 2 && rows.size(0) > 0 &&
-        w.size(0) > 0 && w.size(1) > 0) {
-      return dispatch_floating(dy.dtype(), "linear", [&]<typename T>() {
-        return linear_backward_kernel<T>(dy, rows, w, b);
+  const Tensor inputs[3] = {rows, w, b};
+  const size_t input_count = b.defined() ? 3 : 2;
+  if (!autograd::needs_recording(inputs, input_count)) return finish_linear(x, std::move(y), out);
+  y = autograd::detail::record_inline(
+      "linear", y, inputs, input_count, [rows, w, b](const Tensor& dy) {
+        // Without create_graph (grad mode is on during backward exactly then), straight on gemm:
+        // a few small ops fewer per layer, which is what small networks pay for.
+        if (!is_grad_enabled() && dy.dtype() == w.dtype() && dy.dim() == 2 && rows.size(0) > 0 &&
+            w.size(0) > 0 && w.size(1) > 0) {
+          return dispatch_floating(dy.dtype(), "linear", [&]<typename T>() {
+            return linear_backward_kernel<T>(dy, rows, w, b);
+          });
+        }
+        // dy: [N, out]. dX = dY W ([N, out] x [out, in]) and dW = dY^T X ([out, N] x [N, in]) read
+        // W and dY^T in place, and dW comes out in W's own [out, in] layout.
+        grads g{rows.requires_grad() ? matmul(dy, w) : Tensor(),
+                w.requires_grad() ? matmul(transpose(dy, 0, 1), rows) : Tensor()};
+        if (b.defined()) g.push_back(b.requires_grad() ? sum(dy, {0}) : Tensor());
+        return g;
       });
-    }
-    // dy: [N, out]. dX = dY W ([N, out] x [out, in]) and dW = dY^T X ([out, N] x [N, in]) read W
-    // and dY^T in place, and dW comes out in W's own [out, in] layout.
-    grads g{rows.requires_grad() ? matmul(dy, w) : Tensor(),
-            w.requires_grad() ? matmul(transpose(dy, 0, 1), rows) : Tensor()};
-    if (b.defined()) g.push_back(b.requires_grad() ? sum(dy, {0}) : Tensor());
-    return g;
-  });
-  Shape out_shape = x.shape();
-  out_shape.back() = out;
-  return reshape(y, out_shape);
+  return finish_linear(x, std::move(y), out);
 }
 
 }  // namespace cajal

@@ -128,7 +128,7 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
   Shape shape = x.shape(), strides = x.strides();
   std::swap(shape[a], shape[b]);
   std::swap(strides[a], strides[b]);
-  Tensor y = make_view(x, shape, strides, x.storage_offset());
+  Tensor y = make_view(x, std::move(shape), std::move(strides), x.storage_offset());
   return autograd::record("transpose", y, {x},
                           [a, b](const Tensor& dy) { return grads{transpose(dy, a, b)}; });
 }
@@ -149,7 +149,7 @@ Tensor permute(const Tensor& x, const Dims& dims) {
     shape[i] = x.shape()[d];
     strides[i] = x.strides()[d];
   }
-  Tensor y = make_view(x, shape, strides, x.storage_offset());
+  Tensor y = make_view(x, std::move(shape), std::move(strides), x.storage_offset());
   return autograd::record("permute", y, {x},
                           [inverse](const Tensor& dy) { return grads{permute(dy, inverse)}; });
 }
@@ -170,11 +170,13 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start,
   Shape shape = x.shape(), strides = x.strides();
   shape[d] = length;
   strides[d] *= step;
-  Tensor y = make_view(x, shape, strides, x.storage_offset() + begin * x.strides()[d]);
-  Shape input_shape = x.shape();
-  return autograd::record("slice", y, {x}, [input_shape, d, begin, step](const Tensor& dy) {
-    return grads{slice_backward(dy, input_shape, d, begin, step)};
-  });
+  const int64_t offset = x.storage_offset() + begin * x.strides()[d];
+  Tensor y = make_view(x, std::move(shape), std::move(strides), offset);
+  if (!autograd::needs_recording(&x, 1)) return y;
+  return autograd::record("slice", y, {x},
+                          [input_shape = x.shape(), d, begin, step](const Tensor& dy) {
+                            return grads{slice_backward(dy, input_shape, d, begin, step)};
+                          });
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
@@ -201,9 +203,10 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   Shape shape = x.shape(), strides = x.strides();
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
-  Tensor y = make_view(x, shape, strides, x.storage_offset() + index * x.strides()[d]);
-  Shape input_shape = x.shape();
-  return autograd::record("select", y, {x}, [input_shape, d, index](const Tensor& dy) {
+  const int64_t offset = x.storage_offset() + index * x.strides()[d];
+  Tensor y = make_view(x, std::move(shape), std::move(strides), offset);
+  if (!autograd::needs_recording(&x, 1)) return y;
+  return autograd::record("select", y, {x}, [input_shape = x.shape(), d, index](const Tensor& dy) {
     return grads{slice_backward(unsqueeze(dy, d), input_shape, d, index, 1)};
   });
 }
@@ -242,9 +245,9 @@ Tensor expand(const Tensor& x, const Shape& shape) {
                        std::to_string(have) + " vs " + std::to_string(want) + ")");
     }
   }
-  Tensor y = make_view(x, out, strides, x.storage_offset());
-  Shape input_shape = x.shape();
-  return autograd::record("expand", y, {x}, [input_shape](const Tensor& dy) {
+  Tensor y = make_view(x, std::move(out), std::move(strides), x.storage_offset());
+  if (!autograd::needs_recording(&x, 1)) return y;
+  return autograd::record("expand", y, {x}, [input_shape = x.shape()](const Tensor& dy) {
     return grads{autograd::sum_to(dy, input_shape)};
   });
 }

@@ -391,5 +391,15 @@ TEST(Threads, SetAndGet) {
   EXPECT_THROW(set_num_threads(0), ValueError);
 }
 
+// A 0-dim tensor has no sizes or strides: asking for one is an IndexError, not a read past the
+// end of an empty shape.
+TEST(Tensor, SizeOfAZeroDimTensorIsAnIndexError) {
+  Tensor scalar = tensor({3.0f}).reshape({});
+  for (int64_t d : {0, -1}) {
+    EXPECT_THROW(scalar.size(d), IndexError) << d;
+    EXPECT_THROW(scalar.stride(d), IndexError) << d;
+  }
+}
+
 }  // namespace
 }  // namespace cajal

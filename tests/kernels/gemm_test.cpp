@@ -125,6 +125,61 @@ TEST(Gemm, LargeShapesMatchReferenceWithOneAndTwoThreads) {
   set_num_threads(saved);
 }
 
+TEST(Gemm, SmallProductsMatchReferenceAroundTheDirectLoopThreshold) {
+  // Small float products skip oneDNN for a direct loop (narrow outputs in one vector register);
+  // sizes straddle both the narrow width (16) and the size threshold (32^3 multiply-adds).
+  std::mt19937 rng(4);
+  for (int64_t m : {1, 2, 10, 31, 33}) {
+    for (int64_t n : {1, 8, 15, 16, 17, 32, 33}) {
+      for (int64_t k : {1, 2, 10, 32, 33, 300}) {
+        for (bool ta : {false, true}) {
+          for (bool tb : {false, true}) {
+            Case c{ta, tb, m, n, k, (m + n) % 2 ? 1.0 : -0.5, k % 2 ? 0.0 : 0.25, (m + k) % 3};
+            EXPECT_LE(worst_error<float>(c, rng, 1e-6), 1.0) << describe(c);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The same product read through every transposition, and with one or two threads, gives the
+// same bits: layers rely on this for layout- and thread-independent results.
+TEST(Gemm, SmallProductsAreLayoutAndThreadIndependent) {
+  int saved = get_num_threads();
+  std::mt19937 rng(5);
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{10, 8, 2},
+                         {8, 2, 10},
+                         {10, 1, 8},
+                         {7, 13, 11},
+                         {5, 40, 19},
+                         {33, 33, 29}}) {
+    std::vector<float> a = random_values<float>(m * k, rng), b = random_values<float>(k * n, rng);
+    std::vector<float> at(k * m), bt(n * k);
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t p = 0; p < k; ++p) at[p * m + i] = a[i * k + p];
+    }
+    for (int64_t p = 0; p < k; ++p) {
+      for (int64_t j = 0; j < n; ++j) bt[j * k + p] = b[p * n + j];
+    }
+    std::vector<float> first;
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      for (bool ta : {false, true}) {
+        for (bool tb : {false, true}) {
+          std::vector<float> c(m * n);
+          gemm(ta, tb, m, n, k, 1.0f, ta ? at.data() : a.data(), ta ? m : k,
+               tb ? bt.data() : b.data(), tb ? k : n, 0.0f, c.data(), n);
+          if (first.empty()) first = c;
+          EXPECT_EQ(c, first) << "m=" << m << " n=" << n << " k=" << k << " trans_a=" << ta
+                              << " trans_b=" << tb << " threads=" << threads;
+        }
+      }
+    }
+  }
+  set_num_threads(saved);
+}
+
 template <typename T>
 void check_beta_zero_ignores_nan() {
   const T nan = std::numeric_limits<T>::quiet_NaN();

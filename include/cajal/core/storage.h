@@ -32,6 +32,20 @@ class Storage {
   static int64_t peak_bytes();
   static void reset_peak_bytes();
 
+  // Freed storages over 4 KiB can be kept in a process-wide cache, up to max_cached_bytes() in
+  // all, and handed out again for requests of the same size, so that training steps after the
+  // first allocate nothing from the system. Off (bound 0) by default, unless the environment
+  // variable CAJAL_STORAGE_CACHE_BYTES gives a bound, and always off under AddressSanitizer. A
+  // request that misses the cache returns all cached blocks to the system first, so that a change
+  // of sizes (evaluation, a short last batch) does not hold two sets resident. Cached blocks do not
+  // count in live_bytes(). empty_cache() returns them all (like torch.cuda.empty_cache);
+  // cache_hits() counts reuses.
+  static int64_t cached_bytes();
+  static int64_t max_cached_bytes();
+  static void set_max_cached_bytes(int64_t bytes);
+  static int64_t cache_hits();
+  static void empty_cache();
+
  private:
   void* data_ = nullptr;
   size_t bytes_ = 0;
