@@ -8,7 +8,6 @@
 
 #include "cajal/core/storage.h"
 #include "cajal/kernels/loops.h"
-#include "cajal/kernels/vector_sqrt.h"
 
 namespace cajal::kernels {
 namespace {
@@ -87,9 +86,8 @@ inline void adam_block(T* __restrict p, const T* __restrict g, T* __restrict m, 
       denominator[i] = vmax[i];
     }
   }
-  sqrt_into(denominator, denominator, n);
   for (int64_t i = 0; i < n; ++i) {
-    const T den = denominator[i] / c.bias_correction2_sqrt + c.eps;
+    const T den = std::sqrt(denominator[i]) / c.bias_correction2_sqrt + c.eps;
     p[i] = p[i] + c.neg_step_size * (m[i] / den);
   }
 }

@@ -6,7 +6,6 @@
 #include "cajal/autograd/node.h"
 #include "cajal/core/creation.h"
 #include "cajal/kernels/loops.h"
-#include "cajal/kernels/vector_sqrt.h"
 #include "cajal/ops/arithmetic.h"
 #include "elementwise_impl.h"
 
@@ -45,38 +44,9 @@ Tensor expm1(const Tensor& x) {
                           [](const Tensor& dy, const Tensor& y) { return grads{dy * (y + 1)}; });
 }
 
-namespace {
-// std::sqrt in a loop does not vectorize (errno handling, see kernels/vector_sqrt.h): take the
-// rows with unit stride through the SIMD square root.
-template <typename T>
-Tensor sqrt_kernel(const Tensor& x) {
-  Tensor y = empty(x.shape(), x.dtype());
-  const T* xp = x.data_ptr<T>();
-  T* yp = y.data_ptr<T>();
-  kernels::for_each_row<2>(
-      y.shape(), {y.strides(), x.strides()},
-      [&](const std::array<int64_t, 2>& at, const std::array<int64_t, 2>& step, int64_t n) {
-        if (step[0] == 1 && step[1] == 1) {
-          kernels::sqrt_into(xp + at[1], yp + at[0], n);
-        } else {
-          for (int64_t j = 0; j < n; ++j) {
-            yp[at[0] + j * step[0]] = std::sqrt(xp[at[1] + j * step[1]]);
-          }
-        }
-      });
-  return y;
-}
-}  // namespace
-
 Tensor sqrt(const Tensor& x) {
-  Tensor y;
-  if (x.dtype() == Dtype::float32) {
-    y = sqrt_kernel<float>(x);
-  } else if (x.dtype() == Dtype::float64) {
-    y = sqrt_kernel<double>(x);
-  } else {
-    y = floating_unary_op(x, []<typename T>() { return [](T v) { return std::sqrt(v); }; });
-  }
+  // Vectorized: the build's -fno-math-errno lets GCC turn std::sqrt into the SIMD instruction.
+  Tensor y = floating_unary_op(x, []<typename T>() { return [](T v) { return std::sqrt(v); }; });
   return autograd::record("sqrt", y, {x},
                           [](const Tensor& dy, const Tensor& y) { return grads{dy / (2 * y)}; });
 }
